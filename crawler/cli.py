@@ -1,0 +1,141 @@
+"""duwang command line: parse arguments, call the library, turn its errors into messages."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from crawler import __version__
+from crawler.config import ConfigError
+from crawler.render import render_findings, render_summary
+from crawler.runner import CrawlError, CrawlOptions, run_crawl
+from crawler.store import StoreError, open_db
+from crawler.store.queries import KINDS, STATUSES, list_findings
+from crawler.urls import BadURL
+
+# Exit codes (README "Exit codes").
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default="duwang.db", help="SQLite database file (default: duwang.db)")
+
+
+def _crawl_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--timeout", type=float, help="seconds before a request times out (default 20)")
+    p.add_argument("--max-pages", type=int, help="stop after this many pages (default 50000)")
+    p.add_argument("--concurrency", type=int,
+                   help="requests in flight per host; turns AutoThrottle off (default: polite, 4)")
+    p.add_argument("--extra-host", action="append", default=[], metavar="HOST",
+                   help="another host that belongs to the site (repeatable)")
+    p.add_argument("--wordlists", action="append", default=[], metavar="DIR",
+                   help="a folder of extra wordlists (repeatable)")
+    p.add_argument("--obey-robots", action="store_true", help="honour robots.txt (off by default)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log Scrapy's progress at INFO")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="duwang",
+        description="读网: crawl a government portal, find dead links (错链/死链), "
+        "wording errors (错敏词) and leaked personal data.",
+    )
+    parser.add_argument("--version", action="version", version=f"duwang {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("crawl", help="crawl a site and record its findings",
+                       description="Crawl the site at URL (and its own hosts) and check every link.")
+    p.add_argument("urls", nargs="+", metavar="URL", help="start URL(s)")
+    _add_db(p)
+    p.add_argument("--config", metavar="FILE", help="TOML config file (see README)")
+    _crawl_options(p)
+    p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("findings", help="list findings (table, JSONL or CSV)",
+                       description="List findings from the database.")
+    _add_db(p)
+    p.add_argument("--kind", choices=KINDS)
+    p.add_argument("--status", choices=STATUSES)
+    p.add_argument("--site", help="only this site")
+    p.add_argument("--format", choices=("table", "jsonl", "csv"), default="table")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.set_defaults(func=cmd_findings)
+
+    p = sub.add_parser("demo", help="crawl the bundled demo portal (offline) and show what it finds",
+                       description="Serve the bundled demo portal on 127.0.0.1, crawl it, print the summary.")
+    p.add_argument("--db", default="duwang-demo.db", help="database file (default: duwang-demo.db)")
+    p.add_argument("--port", type=int, default=0, help="port for the demo portal (default: any free)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    if args.config:
+        raise UsageError("--config: config files arrive with the nightly-operation work; "
+                         "use the command-line options for now")
+    opts = CrawlOptions(
+        start_urls=args.urls,
+        db_path=args.db,
+        timeout=args.timeout,
+        max_pages=args.max_pages,
+        concurrency=args.concurrency,
+        extra_hosts=args.extra_host,
+        wordlists=args.wordlists,
+        obey_robots=args.obey_robots,
+        log_level="INFO" if args.verbose else "WARNING",
+    )
+    summary = run_crawl(opts)
+    print(render_summary(summary))
+    return EXIT_FINDINGS if summary.new_findings else EXIT_OK
+
+
+def cmd_findings(args: argparse.Namespace) -> int:
+    db = open_db(args.db, create=False)
+    rows = list_findings(db, kind=args.kind, status=args.status, site=args.site)
+    text = render_findings(rows, args.format)
+    if args.output:
+        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+        try:
+            with open(args.output, "w", encoding=encoding, newline="") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from crawler.demo.run import run_demo
+
+    run_demo(args.db, args.port)
+    return EXIT_OK
+
+
+ERRORS: tuple[type[Exception], ...] = (BadURL, CrawlError, ConfigError, StoreError, UsageError)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return func(args)
+    except ERRORS as exc:
+        print(f"duwang {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"duwang {args.command}: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

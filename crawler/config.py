@@ -1,0 +1,63 @@
+"""Our settings (DUWANG_*), parsed once into a validated dataclass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scrapy.settings import BaseSettings
+
+from crawler.outcomes import DEFAULT_SOFT404_PATTERNS
+
+
+class ConfigError(ValueError):
+    """A setting with a value we cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    db_path: str
+    site: str
+    extra_hosts: tuple[str, ...]
+    max_pages: int
+    max_depth: int
+    max_url_length: int
+    max_query_variants: int
+    soft404_patterns: tuple[str, ...]
+    retry_after_max: float
+    backoff_base: float
+    wordlists: tuple[str, ...]
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> CrawlConfig:
+        def positive(name: str, default: int) -> int:
+            try:
+                value = settings.getint(name, default)
+            except ValueError:
+                raise ConfigError(f"{name} must be an integer, got {settings.get(name)!r}") from None
+            if value <= 0:
+                raise ConfigError(f"{name} must be positive, got {value}")
+            return value
+
+        def number(name: str, default: float) -> float:
+            try:
+                value = settings.getfloat(name, default)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number, got {settings.get(name)!r}") from None
+            if value < 0:
+                raise ConfigError(f"{name} must not be negative, got {value}")
+            return value
+
+        patterns = tuple(settings.getlist("DUWANG_SOFT404_PATTERNS") or DEFAULT_SOFT404_PATTERNS)
+        return cls(
+            db_path=settings.get("DUWANG_DB") or "duwang.db",
+            site=settings.get("DUWANG_SITE") or "",
+            extra_hosts=tuple(h.lower() for h in settings.getlist("DUWANG_EXTRA_HOSTS")),
+            max_pages=positive("DUWANG_MAX_PAGES", 50_000),
+            max_depth=positive("DUWANG_MAX_DEPTH", 100),
+            max_url_length=positive("DUWANG_MAX_URL_LENGTH", 1024),
+            max_query_variants=positive("DUWANG_MAX_QUERY_VARIANTS", 200),
+            soft404_patterns=patterns,
+            retry_after_max=number("DUWANG_RETRY_AFTER_MAX", 60.0),
+            backoff_base=number("DUWANG_BACKOFF_BASE", 1.0),
+            wordlists=tuple(settings.getlist("DUWANG_WORDLISTS")),
+        )

@@ -1,0 +1,30 @@
+"""`duwang demo`: serve the bundled portal on loopback, crawl it, show the findings."""
+
+from __future__ import annotations
+
+from crawler.demo.portal import SITE_NAME, demo_server
+from crawler.render import render_findings
+from crawler.runner import CrawlOptions, run_crawl
+from crawler.store import open_db
+from crawler.store.queries import list_findings
+
+
+def run_demo(db_path: str, port: int = 0) -> None:
+    with demo_server(port=port) as server:
+        print(f"演示站点「{SITE_NAME}」已在 {server.url} 启动，开始巡检…")
+        # The demo portal is ours and local: no throttling, short backoff.
+        opts = CrawlOptions(
+            start_urls=[server.url],
+            db_path=db_path,
+            timeout=5,
+            concurrency=8,
+            extra_settings={"DUWANG_BACKOFF_BASE": 0.2},
+        )
+        summary = run_crawl(opts)
+    from crawler.render import render_summary
+
+    print(render_summary(summary))
+    db = open_db(db_path)
+    rows = [r for r in list_findings(db, site=summary.site) if r["status"] == "open"]
+    print(render_findings(rows, "table"))
+    print(f"结果已保存到 {db_path}。查看明细: duwang findings --db {db_path} --format jsonl")

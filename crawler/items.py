@@ -1,0 +1,38 @@
+"""Items the spider yields. Plain dataclasses (no Scrapy import): the store takes them as they are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Page:
+    """An internal HTML page that was fetched and parsed."""
+
+    url: str  # url_key of the requested URL
+    final_url: str
+    status: int
+    title: str
+    content_type: str
+    encoding: str
+    depth: int
+    is_home: bool
+    content_hash: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    # (target url_key, href as linked, element, attr, anchor), one per distinct target
+    outlinks: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class LinkCheck:
+    """The verdict on one distinct target, checked once per run."""
+
+    url: str  # url_key
+    internal: bool
+    outcome: str  # ok | dead | unverified
+    category: str | None
+    http_status: int | None
+    error: str
+    final_url: str
+    method: str

@@ -1,0 +1,115 @@
+"""Pull every link out of a parsed HTML page.
+
+Scrapy's LinkExtractor gives neither the element nor srcset, meta refresh or object
+data, and its defaults skip documents; this walks the lxml tree once instead.
+No Scrapy import.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from crawler.urls import NON_HTTP_SCHEMES
+
+# tag -> attributes holding a URL. srcset holds several.
+LINK_ATTRS: dict[str, tuple[str, ...]] = {
+    "a": ("href",),
+    "area": ("href",),
+    "img": ("src", "srcset"),
+    "script": ("src",),
+    "link": ("href",),
+    "iframe": ("src",),
+    "frame": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "track": ("src",),
+    "meta": ("content",),
+}
+# rel values that name a host to warm up, not a resource to fetch.
+_SKIP_REL = frozenset({"preconnect", "dns-prefetch"})
+_REFRESH = re.compile(r"^\s*\d*\s*[;,]?\s*(?:url\s*=\s*)?['\"]?(?P<url>[^'\"]+)", re.I)
+_WS = re.compile(r"\s+")
+ANCHOR_MAX = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    url: str  # absolute, as linked (fragment removed)
+    element: str  # tag name
+    attr: str
+    anchor: str  # visible text, alt or title; may be empty
+
+
+def _clean(text: str | None) -> str:
+    return _WS.sub(" ", text or "").strip()[:ANCHOR_MAX]
+
+
+def _anchor(el: etree._Element) -> str:
+    if el.tag in ("a", "area"):
+        text = _clean(el.text_content()) if el.tag == "a" else ""
+        if text:
+            return text
+        if el.tag == "a":
+            for img in el.iter("img"):
+                alt = _clean(img.get("alt"))
+                if alt:
+                    return alt
+    return _clean(el.get("alt")) or _clean(el.get("title"))
+
+
+def _srcset_urls(value: str) -> list[str]:
+    # "a.png 1x, b.png 2x": a candidate is a URL then an optional descriptor.
+    return [c.strip().split()[0] for c in value.split(",") if c.strip()]
+
+
+def _refresh_url(el: etree._Element) -> str | None:
+    if (el.get("http-equiv") or "").lower() != "refresh":
+        return None
+    m = _REFRESH.match(el.get("content") or "")
+    return m.group("url").strip() if m and "=" in (el.get("content") or "") else None
+
+
+def extract_links(root: etree._Element, page_url: str) -> tuple[list[Link], int]:
+    """Return (links, non-http count). `<base href>` is honoured; fragments dropped."""
+    base = page_url
+    for el in root.iter("base"):
+        href = (el.get("href") or "").strip()
+        if href:
+            base = urljoin(page_url, href)
+        break
+    links: list[Link] = []
+    skipped = 0
+    for el in root.iter(*LINK_ATTRS):
+        tag = el.tag
+        if tag == "link" and _SKIP_REL.intersection((el.get("rel") or "").lower().split()):
+            continue
+        for attr in LINK_ATTRS[tag]:
+            if tag == "meta":
+                raw = _refresh_url(el)
+                values = [raw] if raw else []
+            else:
+                value = el.get(attr)
+                if not value:
+                    continue
+                values = _srcset_urls(value) if attr == "srcset" else [value]
+            for raw in values:
+                raw = raw.strip()
+                if not raw or raw.startswith("#"):
+                    skipped += raw.startswith("#")
+                    continue
+                if raw.lower().startswith(NON_HTTP_SCHEMES):
+                    skipped += 1
+                    continue
+                absolute = urljoin(base, raw).split("#", 1)[0]
+                if not absolute.startswith(("http://", "https://")):
+                    skipped += 1
+                    continue
+                links.append(Link(absolute, tag, attr, _anchor(el)))
+    return links, skipped

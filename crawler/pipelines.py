@@ -1,0 +1,74 @@
+"""Thin adapter: hand the spider's items to the store."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from scrapy import signals
+
+from crawler.config import CrawlConfig
+from crawler.items import LinkCheck, Page
+from crawler.store import open_db
+from crawler.store.finalize import abandon_stale_runs, finish_run
+from crawler.store.writer import RunWriter
+from crawler.urls import netloc_key
+
+logger = logging.getLogger(__name__)
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != os.getpid()
+
+
+class StorePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.cfg = CrawlConfig.from_settings(crawler.settings)
+        self.writer: RunWriter | None = None
+        self.summary = None
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        db = open_db(self.cfg.db_path)
+        if abandon_stale_runs(db, _pid_alive):
+            logger.info("earlier runs left unfinished were marked incomplete")
+        site = self.cfg.site or netloc_key(spider.start_urls[0])
+        self.writer = RunWriter(db, site, spider.start_urls)
+
+    def process_item(self, item):
+        if isinstance(item, Page):
+            self.writer.add_page(item)
+        elif isinstance(item, LinkCheck):
+            self.writer.add_link(item)
+        return item
+
+    def spider_closed(self, spider, reason: str) -> None:
+        writer = self.writer
+        if writer is None:
+            return
+        writer.flush()
+        stats = {k: v for k, v in self.crawler.stats.get_stats().items() if k.startswith("duwang/")}
+        if spider.start_problems and not spider.pages_parsed:
+            reason = "start_url_failed"
+        elif spider.max_pages_hit:
+            reason = "max_pages"
+        complete = reason == "finished"
+        self.summary = finish_run(
+            writer.db, writer.run_id, writer.site, complete=complete, reason=reason, stats=stats
+        )
+        self.crawler.duwang_summary = self.summary
+        writer.db.close()

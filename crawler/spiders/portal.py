@@ -1,0 +1,262 @@
+"""The portal spider: navigation and extraction only.
+
+Internal HTML pages are fetched and parsed; every other target (external URLs,
+attachments, images, pages past a bound) is only checked, HEAD first. Each distinct
+target is requested once per run; verdicts go out as LinkCheck items.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Iterable
+
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import StopDownload
+from scrapy.http import HtmlResponse, Response
+from twisted.python.failure import Failure
+from w3lib.url import safe_url_string
+
+from crawler.config import CrawlConfig
+from crawler.failures import HEAD_RETRY_CATEGORIES, classify_exception
+from crawler.items import LinkCheck, Page
+from crawler.links import extract_links
+from crawler.outcomes import DEAD, OK, Soft404, Verdict, classify_status
+from crawler.urls import (
+    TrapGuard,
+    looks_like_page,
+    netloc_key,
+    strip_session,
+    url_key,
+    validate_start_url,
+)
+
+PAGE, CHECK = "page", "check"
+
+
+class PortalSpider(Spider):
+    name = "portal"
+
+    def __init__(self, url: str | list[str] | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        urls = url.split(",") if isinstance(url, str) else list(url or [])
+        if not urls:
+            raise ValueError("give a start URL: -a url=https://www.example.gov.cn/")
+        self.start_urls = [validate_start_url(u) for u in urls if u.strip()]
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.setup(CrawlConfig.from_settings(crawler.settings))
+        crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
+        crawler.signals.connect(spider.on_bytes, signal=signals.bytes_received)
+        return spider
+
+    def setup(self, cfg: CrawlConfig) -> None:
+        self.cfg = cfg
+        self.scope = {netloc_key(u) for u in self.start_urls} | set(cfg.extra_hosts)
+        self.home_keys = {url_key(u) for u in self.start_urls}
+        self.traps = TrapGuard(cfg.max_url_length, cfg.max_query_variants)
+        self.soft404 = Soft404(cfg.soft404_patterns)
+        self.seen: set[str] = set()
+        self._keys: dict[str, str] = {}  # absolute URL -> url_key, links repeat across pages
+        self.pages_scheduled = 0
+        self.pages_parsed = 0
+        self.max_pages_hit = False
+        self.dead_found = 0
+        self.start_problems: dict[str, str] = {}  # start URL -> why it could not be crawled
+
+    # --- requests -------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.start_urls:
+            key = url_key(url)
+            if key not in self.seen:
+                self.seen.add(key)
+                self.pages_scheduled += 1
+                yield self._request(url, key, PAGE, depth=0, internal=True)
+
+    def _request(self, url: str, key: str, kind: str, depth: int, internal: bool,
+                 method: str | None = None) -> Request:
+        method = method or ("GET" if kind == PAGE else "HEAD")
+        return Request(
+            url,
+            method=method,
+            callback=self.parse_page if kind == PAGE else self.parse_check,
+            errback=self.on_error,
+            dont_filter=True,
+            priority=1 if kind == PAGE else 0,
+            meta={"duwang_key": key, "duwang_kind": kind, "duwang_depth": depth,
+                  "duwang_internal": internal},
+        )
+
+    def key_of(self, url: str) -> str:
+        key = self._keys.get(url)
+        if key is None:
+            key = self._keys[url] = url_key(url)
+        return key
+
+    def schedule(self, url: str, key: str, depth: int) -> Request | None:
+        """A request for a target seen for the first time this run, else None."""
+        if key in self.seen:
+            return None
+        self.seen.add(key)
+        internal = netloc_key(url) in self.scope
+        url = safe_url_string(strip_session(url))
+        if internal and looks_like_page(url):
+            reason = "depth" if depth > self.cfg.max_depth else self.traps.reason(url)
+            if reason is None:
+                if self.pages_scheduled >= self.cfg.max_pages:
+                    self.max_pages_hit = True
+                    self.crawler.stats.inc_value("duwang/skipped/max_pages")
+                    return None
+                self.pages_scheduled += 1
+                return self._request(url, key, PAGE, depth, internal)
+            self.crawler.stats.inc_value(f"duwang/trap/{reason}")
+        return self._request(url, key, CHECK, depth, internal)
+
+    # --- download hooks -------------------------------------------------------------
+
+    def on_headers(self, headers, body_length, request: Request, **kwargs) -> None:
+        """Stop non-HTML bodies of pages early; check GETs read only their first chunk."""
+        if request.meta.get("duwang_kind") == PAGE:
+            ctype = (headers.get(b"Content-Type") or b"text/html").decode("latin-1").lower()
+            if "html" not in ctype:
+                raise StopDownload(fail=False)
+
+    def on_bytes(self, data: bytes, request: Request, **kwargs) -> None:
+        if request.meta.get("duwang_kind") == CHECK:
+            raise StopDownload(fail=False)
+
+    # --- callbacks ------------------------------------------------------------------
+
+    def parse_page(self, response: Response) -> Iterable[object]:
+        meta = response.meta
+        key, depth = meta["duwang_key"], meta["duwang_depth"]
+        is_start = key in self.home_keys and depth == 0
+        if is_start:
+            # A start URL that redirects (http -> https, bare -> www) moves the scope with it.
+            self.scope.add(netloc_key(response.url))
+        verdict = self._status_verdict(response, internal=True)
+        final_key = self.key_of(response.url)
+        parseable = (
+            verdict.outcome == OK
+            and isinstance(response, HtmlResponse)
+            and "download_stopped" not in response.flags
+            and netloc_key(response.url) in self.scope
+            and (final_key == key or final_key not in self.seen or is_start)
+        )
+        if not parseable:
+            if is_start and verdict.outcome == OK:
+                self.start_problems[response.url] = (
+                    "start URL is not an HTML page "
+                    f"(Content-Type: {response.headers.get(b'Content-Type', b'').decode('latin-1')})"
+                )
+            elif is_start:
+                self.start_problems[response.url] = verdict.detail
+            yield self._link_check(response.request, response, verdict)
+            return
+        self.seen.add(final_key)
+        root = response.selector.root
+        title = _text(root.find(".//title"))
+        heading = _text(next(iter(root.iter("h1")), None))
+        soft = self.soft404.match(title, heading)
+        if soft:
+            if is_start:
+                self.start_problems[response.url] = f"start page says it does not exist: {title}"
+            yield self._link_check(
+                response.request, response, Verdict(DEAD, "soft_404", f"页面提示: {soft}")
+            )
+            return
+        yield self._link_check(response.request, response, verdict)
+        self.pages_parsed += 1
+        self.crawler.stats.inc_value("duwang/pages")
+        links, skipped = extract_links(root, response.url)
+        self.crawler.stats.inc_value("duwang/links/non_http", skipped)
+        outlinks: dict[str, tuple[str, str, str, str, str]] = {}
+        for link in links:
+            target = self.key_of(link.url)
+            if target not in outlinks:
+                outlinks[target] = (target, link.url, link.element, link.attr, link.anchor)
+            request = self.schedule(link.url, target, depth + 1)
+            if request is not None:
+                yield request
+        yield Page(
+            url=key,
+            final_url=response.url,
+            status=response.status,
+            title=title,
+            content_type=response.headers.get(b"Content-Type", b"").decode("latin-1"),
+            encoding=response.encoding,
+            depth=depth,
+            is_home=key in self.home_keys,
+            content_hash=hashlib.blake2b(response.body, digest_size=16).hexdigest(),
+            etag=response.headers.get(b"ETag", b"").decode("latin-1"),
+            last_modified=response.headers.get(b"Last-Modified", b"").decode("latin-1"),
+            outlinks=list(outlinks.values()),
+        )
+
+    def parse_check(self, response: Response) -> Iterable[object]:
+        request = response.request
+        status = response.status
+        if request.method == "HEAD" and status >= 400 and status != 429:
+            # HEAD is often broken on government servers: ask again with GET.
+            yield self._fallback_get(request)
+            return
+        verdict = self._status_verdict(response, request.meta["duwang_internal"])
+        yield self._link_check(request, response, verdict)
+
+    def on_error(self, failure: Failure) -> Iterable[object]:
+        request = failure.request
+        meta = request.meta
+        verdict = classify_exception(failure.value, [*meta.get("redirect_urls", []), request.url])
+        if request.method == "HEAD" and verdict.category in HEAD_RETRY_CATEGORIES:
+            yield self._fallback_get(request)
+            return
+        if meta["duwang_key"] in self.home_keys and meta["duwang_depth"] == 0:
+            self.start_problems[_original_url(request)] = verdict.detail
+        yield self._link_check(request, None, verdict)
+
+    # --- helpers --------------------------------------------------------------------
+
+    def _fallback_get(self, request: Request) -> Request:
+        self.crawler.stats.inc_value("duwang/head_fallback")
+        meta = request.meta
+        return self._request(_original_url(request), meta["duwang_key"], CHECK, meta["duwang_depth"],
+                             meta["duwang_internal"], method="GET")
+
+    def _status_verdict(self, response: Response, internal: bool) -> Verdict:
+        if response.status < 400:
+            return Verdict(OK)
+        headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
+        body_start = ""
+        if response.status == 403 and response.body:
+            body_start = response.body[:4000].decode("utf-8", "replace")
+        return classify_status(response.status, headers, body_start, internal)
+
+    def _link_check(self, request: Request, response: Response | None, verdict: Verdict) -> LinkCheck:
+        meta = request.meta
+        stats = self.crawler.stats
+        stats.inc_value(f"duwang/{verdict.outcome}" + (f"/{verdict.category}" if verdict.category else ""))
+        if verdict.outcome == DEAD:
+            self.dead_found += 1
+        return LinkCheck(
+            url=meta["duwang_key"],
+            internal=meta["duwang_internal"],
+            outcome=verdict.outcome,
+            category=verdict.category,
+            http_status=response.status if response is not None else None,
+            error=verdict.detail,
+            final_url=response.url if response is not None else request.url,
+            method=request.method,
+        )
+
+
+def _original_url(request: Request) -> str:
+    """The URL as first requested, before redirects."""
+    return request.meta.get("redirect_urls", [request.url])[0]
+
+
+def _text(el) -> str:
+    if el is None:
+        return ""
+    return " ".join(el.text_content().split())

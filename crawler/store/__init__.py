@@ -1,0 +1,6 @@
+"""The store: SQLite through sqlite-utils. No Scrapy import."""
+
+from crawler.store.db import now, open_db
+from crawler.store.errors import DatabaseUnwritable, NotADatabase, SchemaTooNew, StoreError
+
+__all__ = ["open_db", "now", "StoreError", "DatabaseUnwritable", "SchemaTooNew", "NotADatabase"]

@@ -1,0 +1,62 @@
+"""Open the database: checks, pragmas and migrations."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from crawler.store.errors import DatabaseUnwritable, NotADatabase, SchemaTooNew
+from crawler.store.migrations import migrations
+
+
+def now() -> str:
+    """Local time with offset, to the second: what every timestamp column holds."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def open_db(path: str | os.PathLike[str], *, create: bool = True) -> Database:
+    """Open (and migrate) the database at `path`, or raise a StoreError."""
+    path = Path(path)
+    if path.is_dir():
+        raise DatabaseUnwritable(f"database path is a directory: {path}")
+    if not path.exists():
+        if not create:
+            raise NotADatabase(f"no database at {path}; run 'duwang crawl' first")
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise DatabaseUnwritable(f"cannot create database {path}: folder {parent} does not exist")
+        if not os.access(parent, os.W_OK):
+            raise DatabaseUnwritable(f"cannot create database {path}: folder {parent} is not writable")
+    elif not os.access(path, os.W_OK):
+        raise DatabaseUnwritable(f"database {path} is not writable")
+    try:
+        conn = sqlite3.connect(str(path), timeout=30)
+        db = Database(conn)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        _check_not_newer(db)
+        migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        msg = str(exc)
+        if "not a database" in msg or "file is encrypted" in msg:
+            raise NotADatabase(f"{path} is not a duwang (SQLite) database") from None
+        if "readonly" in msg or "unable to open" in msg:
+            raise DatabaseUnwritable(f"cannot write database {path}: {msg}") from None
+        raise
+    return db
+
+
+def _check_not_newer(db: Database) -> None:
+    applied = {m.name for m in migrations.applied(db)}
+    known = {m.name for m in migrations._migrations}
+    unknown = sorted(applied - known)
+    if unknown:
+        raise SchemaTooNew(
+            f"the database was made by a newer duwang (unknown schema step {unknown[-1]}); "
+            "upgrade duwang to use it"
+        )

@@ -1,0 +1,17 @@
+"""Small named errors the store raises; the CLI turns them into one-line messages."""
+
+
+class StoreError(Exception):
+    """Base class for database problems a user can act on."""
+
+
+class DatabaseUnwritable(StoreError):
+    pass
+
+
+class SchemaTooNew(StoreError):
+    pass
+
+
+class NotADatabase(StoreError):
+    pass

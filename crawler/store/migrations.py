@@ -1,0 +1,140 @@
+"""The schema, by migrations only: every change is a new step, never an edited one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("duwang")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["runs"].create(
+        {
+            "id": int,
+            "site": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | complete | incomplete
+            "reason": str,  # why it ended: finished, max_pages, shutdown, killed...
+            "start_urls": str,  # JSON list
+            "pid": int,
+            "pages": int,
+            "links": int,
+            "new_findings": int,
+            "stats": str,  # JSON of the run's duwang/* counters
+        },
+        pk="id",
+        defaults={"status": "running", "pages": 0, "links": 0, "new_findings": 0},
+    )
+    db["pages"].create(
+        {
+            "url": str,  # url_key of the requested URL
+            "site": str,
+            "final_url": str,
+            "status": int,
+            "title": str,
+            "content_type": str,
+            "encoding": str,
+            "depth": int,
+            "is_home": int,
+            "content_hash": str,
+            "etag": str,
+            "last_modified": str,
+            "first_seen": str,
+            "last_seen": str,
+            "last_run": int,
+        },
+        pk="url",
+    )
+    db["links"].create(
+        {
+            "url": str,  # url_key of the target
+            "site": str,
+            "internal": int,
+            "outcome": str,  # ok | dead | unverified
+            "category": str,
+            "http_status": int,
+            "error": str,
+            "final_url": str,
+            "method": str,
+            "first_seen": str,
+            "last_seen": str,
+            "last_run": int,
+        },
+        pk="url",
+    )
+    db["outlinks"].create(
+        {
+            "page_url": str,
+            "target": str,  # url_key
+            "href": str,  # absolute URL as linked
+            "element": str,
+            "attr": str,
+            "anchor": str,
+        },
+        pk=("page_url", "target"),
+    )
+    db["outlinks"].create_index(["target"])
+    db["findings"].create(
+        {
+            "id": int,
+            "key": str,  # stable identity, e.g. link:<url_key>
+            "site": str,
+            "kind": str,  # dead_link | unverified_link | wording | privacy
+            "category": str,
+            "link": str,  # url_key, link kinds only
+            "target": str,  # the URL as linked, before redirects
+            "final_url": str,
+            "http_status": int,
+            "error": str,
+            "text": str,
+            "suggestion": str,
+            "context": str,
+            "severity": str,
+            "status": str,  # open | rectified | false_positive | ignored
+            "status_changed_at": str,
+            "status_by": str,
+            "first_seen": str,
+            "last_seen": str,
+            "first_run": int,
+            "last_run": int,
+        },
+        pk="id",
+        not_null={"key", "kind", "status"},
+        defaults={"status": "open"},
+    )
+    db["findings"].create_index(["key"], unique=True)
+    db["findings"].create_index(["kind", "status"])
+    db["findings"].create_index(["last_run"])
+    db["occurrences"].create(
+        {
+            "finding_id": int,
+            "page_url": str,
+            "element": str,
+            "attr": str,
+            "anchor": str,
+            "is_home": int,
+            "first_seen": str,
+            "last_seen": str,
+            "last_run": int,
+        },
+        pk=("finding_id", "page_url"),
+        foreign_keys=[("finding_id", "findings", "id")],
+    )
+    db["events"].create(
+        {
+            "id": int,
+            "finding_id": int,
+            "at": str,
+            "actor": str,  # machine | a user name
+            "from_status": str,
+            "to_status": str,
+            "note": str,
+            "run_id": int,
+        },
+        pk="id",
+        foreign_keys=[("finding_id", "findings", "id")],
+    )
+    db["events"].create_index(["finding_id"])

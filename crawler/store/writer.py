@@ -1,0 +1,104 @@
+"""Batched writes for one crawl run, flushed from one place (one thread)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from sqlite_utils import Database
+
+from crawler.items import LinkCheck, Page
+from crawler.store.db import now
+
+_PAGE_SQL = """
+INSERT INTO pages (url, site, final_url, status, title, content_type, encoding, depth, is_home,
+                   content_hash, etag, last_modified, first_seen, last_seen, last_run)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT(url) DO UPDATE SET site=excluded.site, final_url=excluded.final_url,
+  status=excluded.status, title=excluded.title, content_type=excluded.content_type,
+  encoding=excluded.encoding, depth=excluded.depth, is_home=excluded.is_home,
+  content_hash=excluded.content_hash, etag=excluded.etag, last_modified=excluded.last_modified,
+  last_seen=excluded.last_seen, last_run=excluded.last_run
+"""
+_LINK_SQL = """
+INSERT INTO links (url, site, internal, outcome, category, http_status, error, final_url, method,
+                   first_seen, last_seen, last_run)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT(url) DO UPDATE SET site=excluded.site, internal=excluded.internal,
+  outcome=excluded.outcome, category=excluded.category, http_status=excluded.http_status,
+  error=excluded.error, final_url=excluded.final_url, method=excluded.method,
+  last_seen=excluded.last_seen, last_run=excluded.last_run
+"""
+_OUTLINK_SQL = (
+    "INSERT OR REPLACE INTO outlinks (page_url, target, href, element, attr, anchor) "
+    "VALUES (?,?,?,?,?,?)"
+)
+
+
+class RunWriter:
+    """Owns one run row and buffers page/link writes into few transactions."""
+
+    def __init__(self, db: Database, site: str, start_urls: list[str], batch_size: int = 500):
+        self.db = db
+        self.site = site
+        self.batch_size = batch_size
+        self._pages: list[Page] = []
+        self._links: list[LinkCheck] = []
+        self.pages_written = 0
+        self.links_written = 0
+        started = now()
+        self.run_id: int = db["runs"].insert(
+            {
+                "site": site,
+                "started_at": started,
+                "status": "running",
+                "start_urls": json.dumps(start_urls, ensure_ascii=False),
+                "pid": os.getpid(),
+            }
+        ).last_pk
+
+    def add_page(self, page: Page) -> None:
+        self._pages.append(page)
+        if len(self._pages) + len(self._links) >= self.batch_size:
+            self.flush()
+
+    def add_link(self, link: LinkCheck) -> None:
+        self._links.append(link)
+        if len(self._pages) + len(self._links) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pages and not self._links:
+            return
+        ts = now()
+        run, site = self.run_id, self.site
+        pages, links = self._pages, self._links
+        self._pages, self._links = [], []
+        with self.db.conn:
+            conn = self.db.conn
+            conn.executemany(
+                _PAGE_SQL,
+                [
+                    (p.url, site, p.final_url, p.status, p.title, p.content_type, p.encoding,
+                     p.depth, int(p.is_home), p.content_hash, p.etag, p.last_modified, ts, ts, run)
+                    for p in pages
+                ],
+            )
+            conn.executemany("DELETE FROM outlinks WHERE page_url = ?", [(p.url,) for p in pages])
+            conn.executemany(
+                _OUTLINK_SQL, [(p.url, *o) for p in pages for o in p.outlinks]
+            )
+            conn.executemany(
+                _LINK_SQL,
+                [
+                    (x.url, site, int(x.internal), x.outcome, x.category, x.http_status, x.error,
+                     x.final_url, x.method, ts, ts, run)
+                    for x in links
+                ],
+            )
+            conn.execute(
+                "UPDATE runs SET pages = pages + ?, links = links + ? WHERE id = ?",
+                (len(pages), len(links), run),
+            )
+        self.pages_written += len(pages)
+        self.links_written += len(links)

@@ -1,0 +1,127 @@
+"""URL handling for the crawl: normalisation, scope and trap detection.
+
+No Scrapy import: the store, the review UI and the tests use these too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from posixpath import splitext
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, safe_url_string
+
+# Schemes that are not HTTP checks (counted, never requested).
+NON_HTTP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:", "ftp:", "file:", "about:")
+
+# Query parameters and path parameters that carry a session id; stripped so one page
+# is not crawled once per session.
+SESSION_PARAMS = frozenset(
+    {"jsessionid", "phpsessid", "sid", "sessionid", "session_id", "aspsessionid", "cfid", "cftoken"}
+)
+_PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.I)
+
+# Extensions that are fetched and parsed as pages when internal. Anything else internal
+# (pdf, doc, images…) is only checked. No extension counts as a page.
+PAGE_EXTENSIONS = frozenset(
+    {"", ".html", ".htm", ".shtml", ".shtm", ".xhtml", ".jsp", ".jspx", ".asp", ".aspx",
+     ".php", ".do", ".action", ".cgi", ".cfm"}
+)
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class BadURL(ValueError):
+    """A start URL that cannot be crawled."""
+
+
+def netloc_key(url: str) -> str:
+    """Host[:port] in lower case, default ports dropped: the unit of scope."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port and port != _DEFAULT_PORTS.get(parts.scheme):
+        return f"{host}:{port}"
+    return host
+
+
+def validate_start_url(url: str) -> str:
+    """Return a crawlable absolute http(s) URL or raise BadURL with a reason."""
+    url = url.strip()
+    if "://" not in url and not url.startswith("//") and re.match(r"^[\w.-]+(:\d+)?(/|$)", url):
+        url = "http://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise BadURL(f"not an http(s) URL: {url!r}")
+    if not parts.hostname:
+        raise BadURL(f"URL has no host: {url!r}")
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise BadURL(f"URL has an invalid port: {url!r}") from None
+    if re.search(r"[\s<>\"{}|\\^`]", parts.hostname):
+        raise BadURL(f"URL has an invalid host: {url!r}")
+    return safe_url_string(url)
+
+
+def strip_session(url: str) -> str:
+    """Drop session ids from the path and the query."""
+    url = _PATH_SESSION.sub("", url)
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if k.lower() not in SESSION_PARAMS]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def url_key(url: str) -> str:
+    """The identity of a target: canonical form, no fragment, no session id.
+
+    Raw and percent-encoded Chinese paths give the same key.
+    """
+    return canonicalize_url(strip_session(url), keep_fragments=False)
+
+
+def looks_like_page(url: str) -> bool:
+    path = urlsplit(url).path
+    return splitext(path.rsplit("/", 1)[-1])[1].lower() in PAGE_EXTENSIONS
+
+
+@dataclass
+class TrapGuard:
+    """Bounds what is followed, so a crawl always ends.
+
+    A URL that fails a bound is not crawled; the spider still checks it once.
+    """
+
+    max_url_length: int = 1024
+    max_query_variants: int = 200
+    max_repeated_segment: int = 3
+    _variants: dict[str, int] = field(default_factory=dict)
+
+    def reason(self, url: str) -> str | None:
+        """Why a URL must not be followed, or None. Counts query variants as it goes."""
+        if len(url) > self.max_url_length:
+            return "url_length"
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.split("/") if s]
+        if segments:
+            counts: dict[str, int] = {}
+            for seg in segments:
+                counts[seg] = counts.get(seg, 0) + 1
+                if counts[seg] >= self.max_repeated_segment:
+                    return "repeated_segment"
+        if parts.query:
+            base = f"{parts.netloc}{parts.path}"
+            seen = self._variants.get(base, 0)
+            if seen >= self.max_query_variants:
+                return "query_variants"
+            self._variants[base] = seen + 1
+        return None
