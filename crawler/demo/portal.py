@@ -1,0 +1,375 @@
+"""The demo portal 示范区人民政府: dynamic routes and the inventory of planted problems.
+
+Static pages live in ``site/`` (served by :class:`~crawler.demo.server.PortalServer`
+from ``root=SITE_DIR``); the few behaviours a static file cannot show (redirects,
+flaky answers, HEAD refusal, WAF blocks, server errors, soft 404s) are routes here.
+
+``DEMO_PLANTED`` lists what is planted, with URL paths relative to the portal root
+(``"/"`` is the home page; column pages are directory URLs such as ``"/xwzx/"``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from crawler.demo.server import PortalServer, Reply, Route, redirect
+
+__all__ = ["DEMO_PLANTED", "SITE_DIR", "SITE_NAME", "demo_routes", "demo_server", "render_page"]
+
+SITE_DIR = Path(__file__).resolve().parent / "site"
+SITE_NAME = "示范区人民政府"
+
+FOOTER_TYPO = "再接再励"
+
+STYLE = """body{margin:0;font:15px/1.7 "Microsoft YaHei","PingFang SC",sans-serif;color:#333;\
+background:#f4f5f7}
+.wrap{width:1000px;max-width:96%;margin:0 auto}
+.top{background:#b40000;color:#fff;padding:14px 0}.top img{vertical-align:middle}
+.top .site{font-size:26px;font-weight:bold;margin-left:12px;letter-spacing:2px}
+.nav{background:#8c0000}.nav a{display:inline-block;color:#fff;padding:8px 18px;\
+text-decoration:none}
+.nav a:hover{background:#b40000}
+main{background:#fff;padding:20px 28px;margin-top:14px;min-height:360px}
+h1{font-size:22px;text-align:center;color:#222}.meta{text-align:center;color:#888;font-size:13px}
+.cols{display:flex;flex-wrap:wrap;gap:18px}.col{flex:1 1 45%;border-top:3px solid #b40000}
+.col h2{font-size:17px;margin:6px 0}.col ul,.list{list-style:none;padding:0}
+.col li,.list li{border-bottom:1px dashed #ddd;padding:3px 0}.date{float:right;color:#999}
+a{color:#1a4f8b}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;\
+padding:4px 8px}
+footer{background:#333;color:#ccc;text-align:center;font-size:13px;padding:14px 0;margin-top:14px}
+footer a{color:#ccc}.slogan{color:#fff;font-size:15px;letter-spacing:2px}"""
+
+NAV = [
+    ("", "首页"),
+    ("qqgk/", "区情概况"),
+    ("xwzx/", "政务要闻"),
+    ("tzgg/", "通知公告"),
+    ("zcwj/", "政策文件"),
+    ("xxgk/", "政府信息公开"),
+    ("hdjl/", "互动交流"),
+]
+
+
+def render_page(
+    title: str,
+    body: str,
+    root: str = "",
+    charset: str = "utf-8",
+    base: str | None = None,
+    head_extra: str = "",
+) -> str:
+    """A full portal page with the shared header, nav and footer.
+
+    ``root`` is the relative prefix from the page (or its ``<base>``) back to the
+    site root, e.g. ``"../"``. Every page carries the planted footer typo.
+    """
+    nav = "".join(f'<a href="{(root + href) or "./"}">{name}</a>' for href, name in NAV)
+    base_tag = f'<base href="{base}">\n' if base else ""
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="{charset}">
+{base_tag}<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} - {SITE_NAME}</title>
+<style>
+{STYLE}
+</style>
+{head_extra}</head>
+<body>
+<header class="top"><div class="wrap"><img src="{root}images/logo.png" alt="{SITE_NAME}" \
+width="48" height="48"><span class="site">{SITE_NAME}</span></div></header>
+<nav class="nav"><div class="wrap">{nav}</div></nav>
+<main class="wrap">
+{body}
+</main>
+<footer><div class="wrap">
+<p class="slogan">凝心聚力　{FOOTER_TYPO}　奋力谱写示范区高质量发展新篇章</p>
+<p>主办：示范区人民政府办公室　承办：示范区大数据中心　\
+<a href="{root}qqgk/#lxwm">联系我们</a>　<a href="{root}xxgk/">政府信息公开</a></p>
+<p>网站标识码：3609990001　示ICP备00000001号</p>
+</div></footer>
+</body>
+</html>
+"""
+
+
+def _article(title: str, date: str, source: str, paragraphs: list[str], root: str) -> str:
+    body = f'<h1>{title}</h1>\n<p class="meta">发布时间：{date}　来源：{source}</p>\n'
+    body += "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    return render_page(title, body, root=root)
+
+
+def demo_routes() -> dict[str, Route]:
+    """Fresh route table (list routes keep per-server state, so build one per server)."""
+    tjsj = _article(
+        "2024年1-2月全区主要经济指标",
+        "2024-03-18",
+        "区统计局",
+        [
+            "1-2月，全区规模以上工业增加值同比增长6.8%，固定资产投资同比增长5.2%。",
+            "社会消费品零售总额同比增长7.1%，经济运行总体平稳、稳中有进。",
+        ],
+        root="../",
+    )
+    bsfw = render_page(
+        "办事服务",
+        '<h1>办事服务</h1>\n<ul class="list">'
+        "<li>个人办事：户籍办理、社保医保、婚姻登记</li>"
+        "<li>法人办事：设立变更、税费缴纳、资质认定</li>"
+        '<li><a href="../xxgk/">政府信息公开申请</a></li></ul>',
+        root="../",
+    )
+    zcjd = render_page(
+        "政策解读",
+        '<h1>政策解读</h1>\n<ul class="list">'
+        '<li><a href="../zcwj/2024/qzf-1.html">图解：《关于优化营商环境的若干措施》</a>'
+        '<span class="date">2024-03-11</span></li></ul>',
+        root="../",
+    )
+    soft404 = (
+        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        "<title>页面不存在</title></head>\n<body><h1>抱歉，您访问的页面不存在</h1>"
+        '<p>该信息可能已过期或被删除。<a href="/">返回首页</a></p></body></html>\n'
+    )
+    waf = (
+        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        "<title>访问被拦截</title></head>\n<body><h1>访问被拦截</h1>"
+        "<p>您的访问请求疑似存在安全风险，已被网站防火墙拦截。事件编号：WAF-20240318-0001</p>"
+        "</body></html>\n"
+    )
+    error500 = (
+        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        "<title>500 Internal Server Error</title></head>\n<body><h1>服务器内部错误</h1>"
+        "<p>java.lang.NullPointerException</p></body></html>\n"
+    )
+    return {
+        # ---- dead --------------------------------------------------------------
+        "/xxgk/2019nb.html": Reply(200, soft404),  # soft 404
+        "/hdjl/zxft.jsp": Reply(500, error500),
+        "/xwzx/zt/2023lh.html": redirect("/zt/2023lh/", 301),  # chain ending in a 404
+        "/zt/2023lh/": redirect("/zt/2023lh/index.html", 302),
+        "/yhzx/login.html": redirect("/yhzx/sso.html?from=login", 302),  # loop
+        "/yhzx/sso.html": redirect("/yhzx/login.html", 302),
+        # ---- not dead ----------------------------------------------------------
+        "/zfxxgk/": redirect("/xxgk/", 301),  # redirect to a live page
+        "/sjfb/tjsj.html": [Reply(503, "<h1>Service Unavailable</h1>"), Reply(200, tjsj)],
+        "/bsfw/": [
+            Reply(429, "<h1>请求过于频繁</h1>", headers={"Retry-After": "1"}),
+            Reply(200, bsfw),
+        ],
+        "/zcjd/": Reply(200, zcjd, head_status=405),
+        # ---- unverified (blocked, not broken) --------------------------------------
+        "/hdjl/wsxf.html": Reply(403, waf, headers={"Server": "WAF"}),
+    }
+
+
+def demo_server(host: str = "127.0.0.1", port: int = 0) -> PortalServer:
+    """The demo portal, not yet started."""
+    return PortalServer(root=SITE_DIR, routes=demo_routes(), host=host, port=port)
+
+
+# Pages (URL paths) of the portal that are real HTML pages with the shared footer.
+_STATIC_PAGES = [
+    "/",
+    "/qqgk/",
+    "/xwzx/",
+    "/xwzx/2024-03-15-chungeng.html",
+    "/xwzx/2024-03-08-zhaoshang.html",
+    "/xwzx/2024-02-26-ziranziyuan.gbk.html",
+    "/tzgg/",
+    "/tzgg/2024-03-12-tingdian.html",
+    "/tzgg/2024-03-05-gongshi.html",
+    "/tzgg/2024-02-28-huanping.gbk.html",
+    "/zcwj/",
+    "/zcwj/2024/qzf-1.html",
+    "/zcwj/2024/qzf-2.html",
+    "/xxgk/",
+    "/xxgk/公开指南/年度报告.html",
+    "/hdjl/",
+]
+_ROUTE_PAGES = ["/sjfb/tjsj.html", "/bsfw/", "/zcjd/"]
+
+DEMO_PLANTED: dict[str, Any] = {
+    "site_name": SITE_NAME,
+    "pages": _STATIC_PAGES + _ROUTE_PAGES,
+    "gbk_pages": ["/xwzx/2024-02-26-ziranziyuan.gbk.html", "/tzgg/2024-02-28-huanping.gbk.html"],
+    "base_href_page": "/zcwj/2024/qzf-1.html",  # <base href="/zcwj/">
+    # The same page linked raw from /xxgk/ and percent-encoded from / and /xxgk/.
+    "chinese_path": "/xxgk/公开指南/年度报告.html",
+    # Dead links: category -> list of {url, found_on}. External urls are absolute.
+    "dead_links": {
+        "http_404": [
+            {"url": "/xwzx/2023-12-01-dongzhi.html", "found_on": ["/"]},
+            {
+                "url": "/tzgg/2023-11-20-tingshui.html",
+                "found_on": ["/xwzx/2024-03-15-chungeng.html"],
+            },
+        ],
+        "missing_image": [
+            {"url": "/images/2024/chungeng-02.jpg", "found_on": ["/xwzx/2024-03-15-chungeng.html"]},
+        ],
+        "missing_attachment": [
+            {
+                "url": "/files/2023-tingdian-fujian.pdf",
+                "found_on": ["/tzgg/2024-03-12-tingdian.html"],
+            },
+        ],
+        "soft_404": [{"url": "/xxgk/2019nb.html", "found_on": ["/xxgk/"]}],
+        "http_500": [
+            {"url": "/hdjl/zxft.jsp", "found_on": ["/hdjl/", "/xwzx/2024-03-08-zhaoshang.html"]}
+        ],
+        "dns_failure": [{"url": "http://www.expired-demo.invalid/", "found_on": ["/"]}],
+        "connection_refused": [{"url": "http://127.0.0.1:9/", "found_on": ["/"]}],
+        "redirect_to_404": [
+            {
+                "url": "/xwzx/zt/2023lh.html",
+                "found_on": ["/xwzx/2024-03-08-zhaoshang.html"],
+                "chain": ["/zt/2023lh/", "/zt/2023lh/index.html"],
+            },
+        ],
+        "redirect_loop": [
+            {
+                "url": "/yhzx/login.html",
+                "found_on": ["/"],
+                "chain": ["/yhzx/sso.html?from=login", "/yhzx/login.html"],
+            },
+        ],
+    },
+    # Blocked, not broken: report as unverified.
+    "unverified": [{"url": "/hdjl/wsxf.html", "status": 403, "found_on": ["/hdjl/"]}],
+    # Things that must NOT be reported dead.
+    "not_dead": [
+        {"url": "/zfxxgk/", "why": "301 to /xxgk/", "found_on": ["/"]},
+        {
+            "url": "/sjfb/tjsj.html",
+            "why": "503 once, then 200",
+            "found_on": ["/", "/xwzx/2024-03-08-zhaoshang.html"],
+        },
+        {"url": "/bsfw/", "why": "429 Retry-After: 1 once, then 200", "found_on": ["/"]},
+        {
+            "url": "/zcjd/",
+            "why": "HEAD 405, GET 200",
+            "found_on": ["/", "/zcwj/", "/zcwj/2024/qzf-1.html"],
+        },
+        {
+            "url": "/zcwj/2024/qzf-2.html",
+            "why": "relative to <base href>",
+            "found_on": ["/", "/zcwj/", "/zcwj/2024/qzf-1.html"],
+        },
+        {
+            "url": "/xxgk/公开指南/年度报告.html",
+            "why": "Chinese path, raw and %-encoded",
+            "found_on": ["/", "/xxgk/"],
+        },
+        {"url": "/images/banner@2x.png", "why": "srcset candidate", "found_on": ["/"]},
+        {
+            "url": "/files/2024-tingdian-fanwei.pdf",
+            "why": "attachment",
+            "found_on": ["/tzgg/2024-03-12-tingdian.html"],
+        },
+        {
+            "url": "/files/政府信息公开申请表.docx",
+            "why": "attachment, Chinese file name",
+            "found_on": ["/xxgk/"],
+        },
+    ],
+    # Links a checker must skip (not http).
+    "skipped_links": [
+        "mailto:szfb@example.gov.cn",
+        "tel:12345",
+        "javascript:void(0)",
+        "#top",
+        "#gk",
+        "#lxwm",
+    ],
+    # Wording findings: each {word, suggest, category, severity, pages}.
+    "wording": [
+        {
+            "word": FOOTER_TYPO,
+            "suggest": "再接再厉",
+            "category": "typo",
+            "severity": "一般错误",
+            "pages": "all",
+            "note": "in the shared footer of every page",
+        },
+        {
+            "word": "迫不急待",
+            "suggest": "迫不及待",
+            "category": "typo",
+            "severity": "一般错误",
+            "pages": ["/xwzx/2024-03-15-chungeng.html"],
+        },
+        {
+            "word": "按装",
+            "suggest": "安装",
+            "category": "typo",
+            "severity": "一般错误",
+            "pages": ["/xwzx/2024-03-08-zhaoshang.html"],
+        },
+        {
+            "word": "国土资源局",
+            "suggest": "自然资源局",
+            "category": "outdated_agency",
+            "severity": "一般错误",
+            "pages": ["/xwzx/2024-02-26-ziranziyuan.gbk.html"],
+        },
+        {
+            "word": "环境保护局",
+            "suggest": "生态环境局",
+            "category": "outdated_agency",
+            "severity": "一般错误",
+            "pages": ["/tzgg/2024-02-28-huanping.gbk.html"],
+        },
+        {
+            "word": "国家工商行政管理总局",
+            "suggest": "国家市场监督管理总局",
+            "category": "outdated_agency",
+            "severity": "一般错误",
+            "pages": ["/zcwj/2024/qzf-1.html"],
+        },
+        {
+            "word": "中华人民共合国",
+            "suggest": "中华人民共和国",
+            "category": "serious",
+            "severity": "严重错误",
+            "pages": ["/zcwj/2024/qzf-1.html"],
+        },
+        {
+            "word": "代开发票",
+            "suggest": "",
+            "category": "sensitive",
+            "severity": "严重错误",
+            "pages": ["/hdjl/"],
+        },
+    ],
+    "privacy": [
+        {
+            "kind": "id_number",
+            "value": "360426199101010071",
+            "pages": ["/tzgg/2024-03-05-gongshi.html"],
+        },
+    ],
+    # Must NOT be flagged.
+    "decoys": [
+        {
+            "text": "原国土资源局",
+            "why": "historical name, prefixed by 原",
+            "pages": ["/zcwj/2024/qzf-2.html"],
+        },
+        {"text": "个性交流", "why": "cross-word false positive (性交)", "pages": ["/hdjl/"]},
+        {"text": "平台独立", "why": "cross-word false positive (台独)", "pages": ["/hdjl/"]},
+        {
+            "text": "370181********1234",
+            "why": "masked ID",
+            "pages": ["/tzgg/2024-03-05-gongshi.html"],
+        },
+        {
+            "text": "360426199101010072",
+            "why": "bad check digit",
+            "pages": ["/tzgg/2024-03-05-gongshi.html"],
+        },
+        {"text": "走头无路", "why": "typo inside an HTML comment", "pages": ["/"]},
+        {"text": "谈笑风声", "why": "typo inside a <script>", "pages": ["/"]},
+    ],
+}
