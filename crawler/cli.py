@@ -36,6 +36,8 @@ def _crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--wordlists", action="append", default=[], metavar="DIR",
                    help="a folder of extra wordlists (repeatable)")
     p.add_argument("--obey-robots", action="store_true", help="honour robots.txt (off by default)")
+    p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a Scrapy or DUWANG_* setting (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="log Scrapy's progress at INFO")
 
 
@@ -88,10 +90,21 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         wordlists=args.wordlists,
         obey_robots=args.obey_robots,
         log_level="INFO" if args.verbose else "WARNING",
+        extra_settings=_parse_sets(args.set),
     )
     summary = run_crawl(opts)
     print(render_summary(summary))
     return EXIT_FINDINGS if summary.new_findings else EXIT_OK
+
+
+def _parse_sets(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"-s expects NAME=VALUE, got {pair!r}")
+        out[name.strip()] = value
+    return out
 
 
 def cmd_findings(args: argparse.Namespace) -> int:

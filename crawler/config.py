@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from scrapy.settings import BaseSettings
@@ -48,6 +49,11 @@ class CrawlConfig:
             return value
 
         patterns = tuple(settings.getlist("DUWANG_SOFT404_PATTERNS") or DEFAULT_SOFT404_PATTERNS)
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(f"DUWANG_SOFT404_PATTERNS: bad pattern {pattern!r}: {exc}") from None
         return cls(
             db_path=settings.get("DUWANG_DB") or "duwang.db",
             site=settings.get("DUWANG_SITE") or "",

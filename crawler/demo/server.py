@@ -237,6 +237,13 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     portal: PortalServer
 
+    def handle_error(self, request, client_address) -> None:
+        # Clients that hang up early (HEAD-only checks, stopped downloads) are normal.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class PortalServer:
     """Scripted portal on loopback. Use as a context manager or start()/stop()."""

@@ -59,6 +59,7 @@ def list_findings(
                     "page": row["page_url"],
                     "title": row["page_title"] or "",
                     "element": row["element"],
+                    "attr": row["attr"],
                     "anchor": row["anchor"],
                     "is_home": bool(row["is_home"]),
                 }

@@ -1,0 +1,190 @@
+"""Whole crawls through the CLI against a real loopback portal with every class planted."""
+
+from __future__ import annotations
+
+import sqlite3
+from urllib.parse import unquote
+
+import pytest
+
+from crawler.demo.server import Reply
+from tests.conftest import closed_port, findings_jsonl, run_cli
+from tests.portal_site import (
+    EXPECTED_DEAD,
+    EXPECTED_UNVERIFIED,
+    build_routes,
+    external_routes,
+    page,
+)
+
+FAST = ["--timeout", "1", "--concurrency", "8", "-s", "DUWANG_BACKOFF_BASE=0.1",
+        "-s", "DUWANG_MAX_QUERY_VARIANTS=20"]
+
+
+def html(title: str, body: str = "") -> Reply:
+    return Reply(body=page(title, body, footer=False))
+
+
+def _rel(url: str, base: str) -> str:
+    return unquote(url[len(base) - 1:]) if url.startswith(base) else url
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """One crawl of the test portal, shared by the assertions below."""
+    from crawler.demo.server import PortalServer
+
+    external = PortalServer(routes=external_routes()).start()
+    refused = f"http://127.0.0.1:{closed_port()}/"
+    portal = PortalServer(routes=build_routes(external.url, refused)).start()
+    db = tmp_path_factory.mktemp("crawl") / "duwang.db"
+    proc = run_cli("crawl", portal.url, "--db", str(db), *FAST)
+    yield {"proc": proc, "db": db, "portal": portal, "external": external, "refused": refused}
+    portal.stop()
+    external.stop()
+
+
+def _by_target(crawled, kind):
+    base, refused = crawled["portal"].url, crawled["refused"]
+    rows = findings_jsonl(crawled["db"], "--kind", kind)
+    return {("{refused}" if r["target"] == refused else _rel(r["target"], base)): r for r in rows}
+
+
+def test_crawl_exits_with_new_findings_and_complete_run(crawled):
+    proc = crawled["proc"]
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "完整" in proc.stdout
+    con = sqlite3.connect(crawled["db"])
+    assert con.execute("SELECT status, reason FROM runs").fetchall() == [("complete", "finished")]
+
+
+def test_every_dead_link_found_and_no_live_link_reported(crawled):
+    dead = _by_target(crawled, "dead_link")
+    assert {t: r["category"] for t, r in dead.items()} == EXPECTED_DEAD
+
+
+def test_blocked_and_rate_limited_are_unverified_not_dead(crawled):
+    unverified = _by_target(crawled, "unverified_link")
+    assert {t: r["category"] for t, r in unverified.items()} == EXPECTED_UNVERIFIED
+
+
+def test_finding_records_sources_anchor_element_and_home_page(crawled):
+    dead = _by_target(crawled, "dead_link")
+    home = dead["/dead-404.html"]
+    assert home["home_page"] is True
+    assert home["occurrences"][0]["anchor"] == "首页死链"
+    assert home["occurrences"][0]["element"] == "a"
+    assert home["http_status"] == 404 and home["error"] == "HTTP 404"
+    assert home["first_seen"] and home["last_seen"] and home["status"] == "open"
+    img = dead["/img/missing.png"]
+    assert img["occurrences"][0]["element"] == "img" and img["occurrences"][0]["anchor"] == "缺失图片"
+    assert dead["/img/missing-2x.png"]["occurrences"][0]["attr"] == "srcset"
+    assert dead["/refresh-missing.html"]["occurrences"][0]["element"] == "meta"
+    gone = dead["/gone"]
+    assert gone["target"].endswith("/gone") and gone["final_url"].endswith("/nowhere.html")
+
+
+def test_footer_link_is_one_finding_with_an_occurrence_per_page(crawled):
+    con = sqlite3.connect(crawled["db"])
+    pages = con.execute("SELECT count(*) FROM pages").fetchone()[0]
+    footer = _by_target(crawled, "dead_link")["/footer-missing.html"]
+    assert len(footer["pages"]) == pages > 20
+    assert footer["pages"][0].rstrip("/").endswith(str(crawled["portal"].port))  # home page first
+
+
+def test_each_target_is_requested_once_and_retries_are_used(crawled):
+    hits = crawled["portal"].hits
+    assert hits[("GET", "/flaky.html")] == 2  # 503 then 200
+    assert hits[("GET", "/busy.html")] == 2  # 429 then 200
+    assert hits[("HEAD", "/files/head405.pdf")] == 1 and hits[("GET", "/files/head405.pdf")] == 1
+    assert hits[("GET", "/新闻/通知.html")] == 1  # raw and percent-encoded are one target
+    assert hits[("GET", "/sess.html")] == 1  # session ids stripped
+    assert hits[("GET", "/a/sub.html")] == 1
+    assert hits[("GET", "/always503.html")] == 3  # first try + 2 retries
+
+
+def test_external_pages_are_checked_not_crawled(crawled):
+    ext = crawled["external"].hits
+    assert ext[("HEAD", "/ext-page.html")] == 1
+    assert sum(n for (m, p), n in ext.items() if p == "/ext-dead.html") == 0
+    assert sum(n for (m, p), n in ext.items() if m == "GET") == 0
+
+
+def test_non_http_links_are_not_requested(crawled):
+    log = crawled["portal"].log
+    assert not [p for _, p in log if "mailto" in p or "javascript" in p or "tel:" in p]
+
+
+def test_traps_are_bounded(crawled):
+    hits = crawled["portal"].hits
+    calendar = [p for (m, p) in hits if p.startswith("/calendar") and m == "GET"]
+    assert 15 <= len(calendar) <= 21
+    trap_gets = [p for (m, p) in hits if p.startswith("/trap") and m == "GET"]
+    assert len(trap_gets) <= 3
+
+
+def test_gbk_pages_decode_right_whatever_the_headers_say(crawled):
+    con = sqlite3.connect(crawled["db"])
+    titles = dict(con.execute("SELECT final_url, title FROM pages WHERE final_url LIKE '%/gbk/%'"))
+    by_name = {u.rsplit("/", 1)[1]: t for u, t in titles.items()}
+    assert by_name == {"meta.html": "政务公开", "lying.html": "信息公开指南", "none.html": "机构职能"}
+
+
+def test_non_html_page_url_is_checked_without_parsing(crawled):
+    con = sqlite3.connect(crawled["db"])
+    row = con.execute("SELECT outcome FROM links WHERE url LIKE '%download.jsp%'").fetchone()
+    assert row == ("ok",)
+    assert con.execute("SELECT count(*) FROM pages WHERE url LIKE '%download.jsp%'").fetchone()[0] == 0
+
+
+def test_recrawl_rectifies_fixed_links_and_reopens_broken_again(serve, db_path):
+    routes = {
+        "/": html("首页", '<a href="/a.html">甲</a> <a href="/b.html">乙</a>'),
+        "/a.html": html("甲"),
+    }
+    portal = serve(routes)
+    run_cli("crawl", portal.url, "--db", str(db_path), *FAST, check_exit=1)
+    [finding] = findings_jsonl(db_path, "--kind", "dead_link", "--status", "open")
+    assert finding["target"].endswith("/b.html")
+    # Staff fix the page: the dead link is removed.
+    portal.add_route("/", html("首页", '<a href="/a.html">甲</a>'))
+    run_cli("crawl", portal.url, "--db", str(db_path), *FAST, check_exit=0)
+    [fixed] = findings_jsonl(db_path, "--kind", "dead_link")
+    assert fixed["status"] == "rectified"
+    con = sqlite3.connect(db_path)
+    events = con.execute("SELECT actor, from_status, to_status FROM events").fetchall()
+    assert events == [("machine", "open", "rectified")]
+    # The link comes back: same finding, reopened, history kept.
+    portal.add_route("/", html("首页", '<a href="/b.html">乙</a>'))
+    run_cli("crawl", portal.url, "--db", str(db_path), *FAST, check_exit=0)
+    [again] = findings_jsonl(db_path, "--kind", "dead_link")
+    assert again["id"] == finding["id"] and again["status"] == "open"
+    events = con.execute("SELECT from_status, to_status FROM events ORDER BY id").fetchall()
+    assert events == [("open", "rectified"), ("rectified", "open")]
+
+
+def test_incomplete_run_never_marks_findings_fixed(serve, db_path):
+    links = "".join(f'<a href="/p{i}.html">{i}</a>' for i in range(10))
+    routes = {"/": html("首页", links + '<a href="/dead.html">坏</a>')}
+    routes.update({f"/p{i}.html": html(f"页{i}") for i in range(10)})
+    portal = serve(routes)
+    run_cli("crawl", portal.url, "--db", str(db_path), *FAST, check_exit=1)
+    portal.add_route("/", html("首页", links))  # fixed...
+    proc = run_cli("crawl", portal.url, "--db", str(db_path), *FAST, "--max-pages", "3", check_exit=0)
+    assert "不完整" in proc.stdout  # ...but this run stopped at 3 pages
+    [finding] = findings_jsonl(db_path, "--kind", "dead_link")
+    assert finding["status"] == "open"
+    con = sqlite3.connect(db_path)
+    assert con.execute("SELECT status, reason FROM runs ORDER BY id").fetchall() == [
+        ("complete", "finished"), ("incomplete", "max_pages")]
+
+
+def test_flaky_link_that_answers_on_retry_is_alive(serve, db_path):
+    portal = serve({
+        "/": html("首页", '<a href="/x.pdf">附件</a> <a href="/y.html">页</a>'),
+        "/x.pdf": [Reply(503), Reply(reset=True), Reply(body=b"%PDF", content_type="application/pdf")],
+        "/y.html": [Reply(reset=True), html("好")],
+    })
+    run_cli("crawl", portal.url, "--db", str(db_path), *FAST, check_exit=0)
+    assert findings_jsonl(db_path) == []
