@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -145,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ERRORS as exc:
         print(f"duwang {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # e.g. `duwang findings | head`
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return EXIT_OK
     except KeyboardInterrupt:
         print(f"duwang {args.command}: interrupted", file=sys.stderr)
         return EXIT_ERROR

@@ -76,7 +76,41 @@ def _refresh_url(el: etree._Element) -> str | None:
     return m.group("url").strip() if m and "=" in (el.get("content") or "") else None
 
 
-def extract_links(root: etree._Element, page_url: str) -> tuple[list[Link], int]:
+class Resolver:
+    """urljoin with a cache: nav and footer links repeat on every page.
+
+    An absolute or root-relative href resolves the same against any page of a host,
+    so those are cached per origin; other hrefs per base URL.
+    """
+
+    def __init__(self, max_entries: int = 200_000):
+        self._cache: dict[tuple[str, str], str] = {}
+        self.max_entries = max_entries
+
+    def __call__(self, base: str, raw: str) -> str:
+        if raw.startswith(("http://", "https://")):
+            scope = ""
+        elif raw.startswith("/") and not raw.startswith("//"):
+            start = base.find("//") + 2
+            end = base.find("/", start)
+            scope = base if end == -1 else base[:end]
+        else:
+            scope = base
+        key = (scope, raw)
+        hit = self._cache.get(key)
+        if hit is None:
+            if len(self._cache) >= self.max_entries:
+                self._cache.clear()
+            hit = self._cache[key] = urljoin(base, raw).split("#", 1)[0]
+        return hit
+
+
+_default_resolver = Resolver()
+
+
+def extract_links(
+    root: etree._Element, page_url: str, resolve: Resolver = _default_resolver
+) -> tuple[list[Link], int]:
     """Return (links, non-http count). `<base href>` is honoured; fragments dropped."""
     base = page_url
     for el in root.iter("base"):
@@ -107,7 +141,7 @@ def extract_links(root: etree._Element, page_url: str) -> tuple[list[Link], int]
                 if raw.lower().startswith(NON_HTTP_SCHEMES):
                     skipped += 1
                     continue
-                absolute = urljoin(base, raw).split("#", 1)[0]
+                absolute = resolve(base, raw)
                 if not absolute.startswith(("http://", "https://")):
                     skipped += 1
                     continue

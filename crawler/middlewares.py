@@ -9,6 +9,7 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import DownloadTimeoutError
 from scrapy.http import HtmlResponse, Response
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import error as txerror
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
@@ -46,7 +47,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
         backoff = self.backoff_base * (2**attempt)
         return max(backoff, retry_after or 0.0)
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:
+    def process_response(self, request: Request, response: Response):
+        # Synchronous on the common path: an async method would cost a coroutine per response.
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return response
         retry_after = parse_retry_after(
@@ -58,18 +60,21 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is None:
             return response
         self.crawler.stats.inc_value("duwang/retry/http")
-        await asyncio.sleep(self._delay(request, retry_after))
-        return retry
+        return deferred_from_coro(_after(self._delay(request, retry_after), retry))
 
-    async def process_exception(self, request: Request, exception: Exception):
+    def process_exception(self, request: Request, exception: Exception):
         if request.meta.get("dont_retry") or not isinstance(exception, self.exceptions_to_retry):
             return None
         retry = self._retry(request, exception)
         if retry is None:
             return None
         self.crawler.stats.inc_value("duwang/retry/exception")
-        await asyncio.sleep(self._delay(request, None))
-        return retry
+        return deferred_from_coro(_after(self._delay(request, None), retry))
+
+
+async def _after(delay: float, request: Request) -> Request:
+    await asyncio.sleep(delay)
+    return request
 
 
 class EncodingRepairMiddleware:

@@ -34,6 +34,13 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [502, 503, 504, 408, 429, 522, 524]
 
 # The spider de-duplicates before building a Request; skip fingerprinting.
+# Our pipeline is synchronous; Scrapy spawns this many tasks per callback for nothing.
+CONCURRENT_ITEMS = 1
+
+# Cookies cost on every request and a public portal needs none; session ids that
+# end up in URLs instead are stripped (crawler.urls.strip_session).
+COOKIES_ENABLED = False
+
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 
 DOWNLOADER_MIDDLEWARES = {
@@ -41,6 +48,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,  # a link, not a redirect
     "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,  # would hide dead links
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,

@@ -102,7 +102,7 @@ def build_routes(external: str, refused: str) -> dict:
         "/err500.html": Reply(500, body="内部错误"),
         "/always503.html": Reply(503, body="维护中"),
         "/soft.html": Reply(body=page("页面不存在", "<p>您访问的页面不存在或已被删除</p>")),
-        "/slow.html": Reply(body=page("慢", ""), delay=4.0),
+        "/slow.html": Reply(body=page("慢", ""), delay=6.0),
         "/reset.html": Reply(reset=True),
         "/waf.html": Reply(403, body="<html><body>访问被拦截：您的请求疑似攻击</body></html>",
                            headers={"Server": "WAF/2.0"}),

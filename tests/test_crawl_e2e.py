@@ -17,7 +17,7 @@ from tests.portal_site import (
     page,
 )
 
-FAST = ["--timeout", "1", "--concurrency", "8", "-s", "DUWANG_BACKOFF_BASE=0.1",
+FAST = ["--timeout", "2", "--concurrency", "8", "-s", "DUWANG_BACKOFF_BASE=0.1",
         "-s", "DUWANG_MAX_QUERY_VARIANTS=20"]
 
 
