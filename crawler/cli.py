@@ -8,18 +8,17 @@ import sys
 from collections.abc import Callable, Sequence
 
 from crawler import __version__
-from crawler.config import ConfigError
+from crawler.errors import DuwangError
 from crawler.render import render_findings, render_summary
-from crawler.runner import CrawlError, CrawlOptions, run_crawl
-from crawler.store import StoreError, open_db
+from crawler.runner import CrawlOptions, run_crawl
+from crawler.store import open_db
 from crawler.store.queries import KINDS, STATUSES, list_findings
-from crawler.urls import BadURL
 
 # Exit codes (README "Exit codes").
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-class UsageError(Exception):
+class UsageError(DuwangError):
     pass
 
 
@@ -131,7 +130,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-ERRORS: tuple[type[Exception], ...] = (BadURL, CrawlError, ConfigError, StoreError, UsageError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         return func(args)
-    except ERRORS as exc:
+    except DuwangError as exc:
         print(f"duwang {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # e.g. `duwang findings | head`

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from scrapy.settings import BaseSettings
 
+from crawler.errors import DuwangError
 from crawler.outcomes import DEFAULT_SOFT404_PATTERNS
 
 
-class ConfigError(ValueError):
+class ConfigError(DuwangError, ValueError):
     """A setting with a value we cannot use; the message names the setting."""
 
 

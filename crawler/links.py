@@ -34,7 +34,7 @@ LINK_ATTRS: dict[str, tuple[str, ...]] = {
 }
 # rel values that name a host to warm up, not a resource to fetch.
 _SKIP_REL = frozenset({"preconnect", "dns-prefetch"})
-_REFRESH = re.compile(r"^\s*\d*\s*[;,]?\s*(?:url\s*=\s*)?['\"]?(?P<url>[^'\"]+)", re.I)
+_REFRESH = re.compile(r"^\s*[\d.]+\s*[;,]\s*(?:url\s*=\s*)?['\"]?(?P<url>[^'\"]+)", re.I)
 _WS = re.compile(r"\s+")
 ANCHOR_MAX = 120
 
@@ -73,7 +73,7 @@ def _refresh_url(el: etree._Element) -> str | None:
     if (el.get("http-equiv") or "").lower() != "refresh":
         return None
     m = _REFRESH.match(el.get("content") or "")
-    return m.group("url").strip() if m and "=" in (el.get("content") or "") else None
+    return m.group("url").strip() if m else None
 
 
 class Resolver:
@@ -142,7 +142,7 @@ def extract_links(
                     skipped += 1
                     continue
                 absolute = resolve(base, raw)
-                if not absolute.startswith(("http://", "https://")):
+                if not absolute[:8].lower().startswith(("http://", "https://")):
                     skipped += 1
                     continue
                 links.append(Link(absolute, tag, attr, _anchor(el)))

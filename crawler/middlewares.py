@@ -98,6 +98,9 @@ class EncodingRepairMiddleware:
         if header:
             if not _decodes(body, header):
                 chosen = meta if meta and _decodes(body, meta) else _guess(body)
+            elif meta and _single_byte(header) and not _single_byte(meta) and _decodes(body, meta):
+                # Tomcat and friends default to ISO-8859-1, which "decodes" anything.
+                chosen = meta
         elif meta:
             if not _decodes(body, meta):
                 chosen = _guess(body)
@@ -118,6 +121,11 @@ def _decodes(body: bytes, encoding: str) -> bool:
     except (UnicodeDecodeError, LookupError):
         return False
     return True
+
+
+def _single_byte(encoding: str) -> bool:
+    name = (resolve_encoding(encoding) or "").lower().replace("_", "-")
+    return name.startswith(("cp125", "iso8859", "iso-8859", "latin", "ascii", "windows-125"))
 
 
 def _guess(body: bytes) -> str:

@@ -39,7 +39,6 @@ DEFAULT_SOFT404_PATTERNS: tuple[str, ...] = (
     r"您(所)?访问的页面不存在",
     r"找不到(该|此|您要访问的)?页面",
     r"页面未找到",
-    r"信息不存在",
     r"文章不存在",
     r"^\s*404\b",
     r"\b404\s*(错误|error|not\s*found|页面)",

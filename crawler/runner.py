@@ -10,13 +10,14 @@ from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.config import CrawlConfig
+from crawler.errors import DuwangError
 from crawler.spiders.portal import PortalSpider
 from crawler.store import open_db
 from crawler.store.finalize import RunSummary
 from crawler.urls import validate_start_url
 
 
-class CrawlError(Exception):
+class CrawlError(DuwangError):
     """The crawl could not do its job; the message says why in one line."""
 
 

@@ -12,6 +12,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
 
+from crawler.errors import DuwangError
+
 # Schemes that are not HTTP checks (counted, never requested).
 NON_HTTP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:", "ftp:", "file:", "about:")
 
@@ -32,7 +34,7 @@ PAGE_EXTENSIONS = frozenset(
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-class BadURL(ValueError):
+class BadURL(DuwangError, ValueError):
     """A start URL that cannot be crawled."""
 
 
@@ -54,7 +56,10 @@ def validate_start_url(url: str) -> str:
     url = url.strip()
     if "://" not in url and not url.startswith("//") and re.match(r"^[\w.-]+(:\d+)?(/|$)", url):
         url = "http://" + url
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise BadURL(f"malformed URL {url!r}: {exc}") from None
     if parts.scheme not in ("http", "https"):
         raise BadURL(f"not an http(s) URL: {url!r}")
     if not parts.hostname:
@@ -86,7 +91,23 @@ def url_key(url: str) -> str:
 
     Raw and percent-encoded Chinese paths give the same key.
     """
-    return canonicalize_url(strip_session(url), keep_fragments=False)
+    return canonicalize_url(_drop_default_port(strip_session(url)), keep_fragments=False)
+
+
+def _drop_default_port(url: str) -> str:
+    if ":80" not in url and ":443" not in url:
+        return url
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return url
+    if port and port == _DEFAULT_PORTS.get(parts.scheme.lower()) and parts.hostname:
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        userinfo = parts.netloc.rpartition("@")[0]
+        netloc = f"{userinfo}@{host}" if userinfo else host
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
 
 
 def looks_like_page(url: str) -> bool:

@@ -1,7 +1,11 @@
 """Small named errors the store raises; the CLI turns them into one-line messages."""
 
 
-class StoreError(Exception):
+
+from crawler.errors import DuwangError
+
+
+class StoreError(DuwangError):
     """Base class for database problems a user can act on."""
 
 
