@@ -1,0 +1,234 @@
+"""TextChecker: every wordlist term at once (Aho-Corasick), then boundaries checked by jieba.
+
+Per text: normalise (normalize.py), scan, drop candidates covered by a whitelist phrase,
+outdated names marked historical (原国土资源局), and cross-word matches (性交 in 个性交流);
+then drop a match inside a longer one (保监会 in 银保监会) and map offsets back.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+import jieba
+
+from .codes import ID_NUMBER, OUTDATED, PRIVACY, SENSITIVE, SERIOUS, TYPO, WORDING, severity_of
+from .extract import extract_visible
+from .hits import Hit, context_of, make_key
+from .normalize import SEPARATORS, Normalized, squeeze, squeeze_map
+from .privacy import find_ids, id_digest, mask_id
+from .scan import Scanner
+from .segment import ACROSS, ALIGNED, fit, is_word, new_tokenizer
+from .wordlists import Entry, Wordlists, load_wordlists
+
+# 原国土资源局, 前国土资源局, 原区国土资源局, 原威海市国土资源局: the former name, correctly.
+# jieba can't settle 原 here (原文登区 reads as 原文/登/区), so only its left side is checked.
+_HISTORICAL = re.compile(r"(?:[原前]|原[\u4e00-\u9fff]{0,10}[省市县区州盟旗])$")
+_HISTORY_LOOKBACK = 13
+_HARD_BREAK = re.compile(r"[\n。！？；]")
+# A wrong form stays wrong inside a longer word (省农业厅, 非盈利性); a sensitive or custom
+# term inside a longer word is usually another word (性交 in 性交易).
+_FLAG_INSIDE_WORDS = frozenset({TYPO, SERIOUS, OUTDATED})
+
+
+@dataclass(frozen=True)
+class _Term:
+    term: str
+    entries: tuple[Entry, ...]  # empty for a whitelist-only phrase
+    whitelist: bool
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int  # normalised offsets
+    end: int
+    entries: tuple[Entry, ...]
+
+
+class TextChecker:
+    """Build once per wordlist set (automaton and tokenizer), then check many texts."""
+
+    def __init__(self, wordlists: Wordlists | None = None) -> None:
+        self.wordlists = wordlists if wordlists is not None else load_wordlists()
+        by_term: dict[str, list[Entry]] = {}
+        for entry in self.wordlists.entries():
+            by_term.setdefault(entry.term, []).append(entry)
+        self._scanner = Scanner(
+            {
+                term: _Term(term, tuple(by_term.get(term, ())), term in self.wordlists.whitelist)
+                for term in by_term.keys() | self.wordlists.whitelist
+            }
+        )
+        # Sensitive terms are also searched in the text with separators removed (法 轮 功).
+        spaced: dict[str, list[Entry]] = {}
+        for term, entries in by_term.items():
+            sensitive = tuple(e for e in entries if e.category == SENSITIVE)
+            if sensitive and len(squeeze(term)) >= 2:
+                spaced.setdefault(squeeze(term), []).extend(sensitive)
+        self._spaced = Scanner({t: _Term(t, tuple(es), False) for t, es in spaced.items()})
+        self._spaced_hint = _spaced_hint(spaced)
+        self._spaced_pad = 4 * max(map(len, spaced), default=0)
+        self._terms = list(by_term)
+        self._tokenizer: jieba.Tokenizer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def tokenizer(self) -> jieba.Tokenizer:
+        """Built on first use, so clean texts never load jieba."""
+        with self._lock:
+            if self._tokenizer is None:
+                self._tokenizer = new_tokenizer(self._terms)
+        return self._tokenizer
+
+    def check_html(self, html: str) -> list[Hit]:
+        """Hits in the visible text of a page (see extract_visible)."""
+        hits: list[Hit] = []
+        for field, text in extract_visible(html):
+            hits.extend(self.check_text(text, field))
+        return hits
+
+    def check_text(self, text: str, field: str = "body") -> list[Hit]:
+        """Hits in ``text``, offsets into ``text``, sorted by position."""
+        norm = Normalized(text)
+        hits = [self._id_hit(text, norm, s, e, number, field) for s, e, number in find_ids(norm.text)]
+        for cand in self._candidates(norm.text):
+            start, end = norm.span_to_original(cand.start, cand.end)
+            matched = text[start:end]
+            context = context_of(text, start, end)
+            for entry in cand.entries:
+                rule = f"{entry.category}:{entry.term}"
+                hits.append(
+                    Hit(
+                        kind=WORDING,
+                        category=entry.category,
+                        rule=rule,
+                        text=matched,
+                        suggestion=entry.suggestion,
+                        context=context,
+                        severity=severity_of(entry.category),
+                        field=field,
+                        start=start,
+                        end=end,
+                        key=make_key(rule, matched, context),
+                    )
+                )
+        hits.sort(key=lambda h: (h.start, h.end, h.rule))
+        return hits
+
+    def _id_hit(self, text: str, norm: Normalized, s: int, e: int, number: str, field: str) -> Hit:
+        start, end = norm.span_to_original(s, e)
+        context = context_of(text, start, end)
+        return Hit(
+            kind=PRIVACY,
+            category=ID_NUMBER,
+            rule=ID_NUMBER,
+            text=mask_id(number.upper()),
+            suggestion=None,
+            context=context,
+            severity=severity_of(ID_NUMBER),
+            field=field,
+            start=start,
+            end=end,
+            # Keyed on a digest of the raw number: never stored, yet recheck can compare.
+            key=make_key(ID_NUMBER, id_digest(number), context),
+        )
+
+    def _candidates(self, text: str) -> list[_Candidate]:
+        found: list[_Candidate] = []
+        white: list[tuple[int, int]] = []
+        for start, end, t in self._scanner.find(text):
+            if t.whitelist:
+                white.append((start, end))
+            if t.entries:
+                found.append(_Candidate(start, end, t.entries))
+        kept = []
+        for c in found:
+            if _covered(c, white) or self._historical(text, c):
+                continue
+            c = self._fitting(c, fit(self.tokenizer, text, c.start, c.end))
+            if c is not None:
+                kept.append(c)
+        kept.extend(c for c in self._spaced_candidates(text) if not _covered(c, white))
+        return _outermost(kept)
+
+    def _spaced_candidates(self, text: str) -> list[_Candidate]:
+        """Sensitive terms with separators put between their characters (真 人 荷 官).
+
+        Only the surroundings of a hint (two characters of a term around a separator) are
+        squeezed and searched: squeezing a whole page costs more than the scan itself.
+        """
+        if self._spaced_hint is None:
+            return []
+        out: dict[tuple[int, int, str], _Candidate] = {}
+        for lo, hi in _regions(text, self._spaced_hint, self._spaced_pad):
+            squeezed = squeeze(text[lo:hi])
+            matches = self._spaced.find(squeezed)
+            where = squeeze_map(text[lo:hi]) if matches else []
+            for s, e, t in matches:
+                start, end = lo + where[s], lo + where[e - 1] + 1
+                if end - start == e - s or _HARD_BREAK.search(text, start, end):
+                    continue  # a plain match (handled above), or words from different sentences
+                how = fit(self.tokenizer, squeezed, s, e)
+                c = self._fitting(_Candidate(start, end, t.entries), how)
+                if c is not None:
+                    out[start, end, t.term] = c
+        return list(out.values())
+
+    @staticmethod
+    def _fitting(c: _Candidate, how: str) -> _Candidate | None:
+        """The candidate with the entries its word fit allows, or None."""
+        if how == ACROSS:
+            return None
+        if how == ALIGNED:
+            return c
+        entries = tuple(e for e in c.entries if e.category in _FLAG_INSIDE_WORDS)
+        return _Candidate(c.start, c.end, entries) if entries else None
+
+    def _historical(self, text: str, c: _Candidate) -> bool:
+        """An outdated name after 原/前 standing alone, not the end of a word (太原, 目前)."""
+        if not any(e.category == OUTDATED for e in c.entries):
+            return False
+        m = _HISTORICAL.search(text, max(0, c.start - _HISTORY_LOOKBACK), c.start)
+        if not m:
+            return False
+        at = m.start()
+        return at == 0 or not is_word(self.tokenizer, text[at - 1 : at + 1])
+
+
+def _spaced_hint(terms: dict[str, list[Entry]]) -> re.Pattern[str] | None:
+    """Matches a character of a term, separators, then a character that may follow it."""
+    if not terms:
+        return None
+    before = "".join(sorted({t[i] for t in terms for i in range(len(t) - 1)}))
+    after = "".join(sorted({t[i] for t in terms for i in range(1, len(t))}))
+    return re.compile(f"[{re.escape(before)}][{SEPARATORS}]+[{re.escape(after)}]")
+
+
+def _regions(text: str, hint: re.Pattern[str], pad: int) -> list[tuple[int, int]]:
+    """Merged windows of ``pad`` characters around each hint match."""
+    regions: list[tuple[int, int]] = []
+    for m in hint.finditer(text):
+        lo, hi = max(0, m.start() - pad), min(len(text), m.end() + pad)
+        if regions and lo <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], hi)
+        else:
+            regions.append((lo, hi))
+    return regions
+
+
+def _covered(c: _Candidate, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= c.start and c.end <= e for s, e in spans)
+
+
+def _outermost(cands: list[_Candidate]) -> list[_Candidate]:
+    """Drop a match lying inside a longer one (保监会 in 银保监会); equal spans all stay."""
+    kept: list[_Candidate] = []
+    best = (-1, -1)
+    for c in sorted(cands, key=lambda c: (c.start, -c.end)):
+        if c.end <= best[1] and (c.start, c.end) != best:
+            continue
+        kept.append(c)
+        if c.end > best[1]:
+            best = (c.start, c.end)
+    return kept

@@ -1,0 +1,144 @@
+"""Wordlists: plain UTF-8 files staff can edit, one per category.
+
+Line format: ``term`` or ``term<TAB>suggestion[<TAB>note]``; ``#`` starts a comment, blank
+lines are ignored. The defaults ship in ``crawler/wordlists``; a user directory adds to them:
+a file named like a default category adds to that category, any other ``NAME.txt`` is a custom
+category ``NAME``. A broken line raises :class:`WordlistError`, it is never skipped.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from .codes import OUTDATED, SENSITIVE, SERIOUS, TYPO, WHITELIST
+from .normalize import normalize_term
+
+# File stem -> category. typo.txt is accepted too, so it can't become a custom "typo".
+FILE_CATEGORIES = {
+    "sensitive": SENSITIVE,
+    "serious": SERIOUS,
+    "outdated": OUTDATED,
+    "typos": TYPO,
+    "typo": TYPO,
+    "whitelist": WHITELIST,
+}
+MIN_TERM_LENGTH = 2
+
+
+class WordlistError(ValueError):
+    """A wordlist file or line that can't be used."""
+
+    def __init__(self, path: str | Path, line: int | None, reason: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
+        where = self.path if line is None else f"{self.path}:{line}"
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    term: str  # normalised (see normalize_term); what is matched
+    category: str
+    suggestion: str | None = None
+    note: str | None = None
+    path: str = ""  # where it was read, for messages
+    line: int = 0
+
+    @property
+    def source(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass
+class Wordlists:
+    """Entries by category (whitelist phrases kept apart)."""
+
+    categories: dict[str, dict[str, Entry]] = field(default_factory=dict)
+    whitelist: set[str] = field(default_factory=set)
+
+    def entries(self) -> Iterable[Entry]:
+        for terms in self.categories.values():
+            yield from terms.values()
+
+    def add(self, entry: Entry) -> None:
+        """Add one entry; the same term with another suggestion in a category is an error."""
+        if entry.category == WHITELIST:
+            self.whitelist.add(entry.term)
+            return
+        terms = self.categories.setdefault(entry.category, {})
+        old = terms.get(entry.term)
+        if old is not None and old.suggestion != entry.suggestion:
+            raise WordlistError(
+                entry.path,
+                entry.line,
+                f"{entry.term!r} already has suggestion {old.suggestion!r} ({old.source})",
+            )
+        if old is None:
+            terms[entry.term] = entry
+
+
+def parse_wordlist(text: str, path: str | Path, category: str) -> list[Entry]:
+    """Parse one file's text into entries, raising WordlistError on the first broken line."""
+    entries = []
+    for number, raw in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        fields = [f.strip() for f in line.split("\t")]
+        if len(fields) > 3:
+            raise WordlistError(path, number, "too many fields (term, suggestion, note)")
+        term = normalize_term(fields[0])
+        suggestion = fields[1] if len(fields) > 1 and fields[1] else None
+        note = fields[2] if len(fields) > 2 and fields[2] else None
+        if not term:
+            raise WordlistError(path, number, "empty term")
+        if len(term) < MIN_TERM_LENGTH:
+            raise WordlistError(path, number, f"term {term!r} is shorter than 2 characters")
+        if category == WHITELIST and suggestion:
+            raise WordlistError(path, number, "a whitelist phrase takes no suggestion")
+        entries.append(Entry(term, category, suggestion, note, str(path), number))
+    return entries
+
+
+def default_dir() -> Traversable:
+    """The packaged default wordlists."""
+    try:
+        found = importlib.resources.files("crawler") / "wordlists"
+        if found.is_dir():
+            return found
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "wordlists"
+
+
+def _read(path: Traversable) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise WordlistError(str(path), None, f"not valid UTF-8 ({exc.reason})") from exc
+
+
+def _list_files(directory: Traversable) -> list[Traversable]:
+    return sorted(
+        (f for f in directory.iterdir() if f.is_file() and f.name.endswith(".txt")),
+        key=lambda f: f.name,
+    )
+
+
+def load_wordlists(dirs: Iterable[Path] = ()) -> Wordlists:
+    """The default wordlists plus those in each of ``dirs``, in order."""
+    lists = Wordlists()
+    for directory in [default_dir(), *dirs]:
+        if not directory.is_dir():
+            raise WordlistError(str(directory), None, "not a directory")
+        for path in _list_files(directory):
+            stem = path.name[: -len(".txt")]
+            category = FILE_CATEGORIES.get(stem, stem)
+            for entry in parse_wordlist(_read(path), path, category):
+                lists.add(entry)
+    return lists
