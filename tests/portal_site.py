@@ -56,7 +56,8 @@ HOME_LINKS = """
 <li><a href="{external}ext-page.html">外部页面</a></li>
 <li><a href="mailto:zwgk@example.gov.cn">邮箱</a> <a href="tel:12345">电话</a>
     <a href="javascript:void(0)">脚本</a> <a href="#top">顶部</a></li>
-<li><a href="/新闻/通知.html">中文路径</a> <a href="/%E6%96%B0%E9%97%BB/%E9%80%9A%E7%9F%A5.html">编码路径</a></li>
+<li><a href="/新闻/通知.html">中文路径</a>
+    <a href="/%E6%96%B0%E9%97%BB/%E9%80%9A%E7%9F%A5.html">编码路径</a></li>
 <li><a href="/missing/中文附件.pdf">缺失中文附件</a></li>
 <li><a href="/b/base.html">base页面</a></li>
 <li><a href="/calendar?month=1">日历</a> <a href="/trap/">陷阱</a></li>
@@ -109,7 +110,9 @@ def build_routes(external: str, refused: str) -> dict:
         "/ratelimited.html": Reply(429, headers={"Retry-After": "1"}),
         "/forbidden.html": Reply(403, body="<html><body>Forbidden</body></html>"),
         "/新闻/通知.html": html("通知"),
-        "/b/base.html": html("base", '<base href="/c/"><a href="rel.html">相对</a> <a href="dead-rel.html">坏</a>'),
+        "/b/base.html": html(
+            "base", '<base href="/c/"><a href="rel.html">相对</a> <a href="dead-rel.html">坏</a>'
+        ),
         "/c/rel.html": html("相对目标"),
         "/calendar": _calendar,
         "/trap/*": lambda req: html("陷阱", '<a href="trap/">更深</a>'),
