@@ -22,6 +22,7 @@ class Page:
     last_modified: str = ""
     # (target url_key, href as linked, element, attr, anchor), one per distinct target
     outlinks: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    html: str = ""  # decoded page, handed to the text checks; not stored
 
 
 @dataclass(slots=True)

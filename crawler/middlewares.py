@@ -9,7 +9,6 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import DownloadTimeoutError
 from scrapy.http import HtmlResponse, Response
-from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import error as txerror
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
@@ -47,8 +46,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         backoff = self.backoff_base * (2**attempt)
         return max(backoff, retry_after or 0.0)
 
-    def process_response(self, request: Request, response: Response):
-        # Synchronous on the common path: an async method would cost a coroutine per response.
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return response
         retry_after = parse_retry_after(
@@ -60,21 +58,18 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is None:
             return response
         self.crawler.stats.inc_value("duwang/retry/http")
-        return deferred_from_coro(_after(self._delay(request, retry_after), retry))
+        await asyncio.sleep(self._delay(request, retry_after))
+        return retry
 
-    def process_exception(self, request: Request, exception: Exception):
+    async def process_exception(self, request: Request, exception: Exception):
         if request.meta.get("dont_retry") or not isinstance(exception, self.exceptions_to_retry):
             return None
         retry = self._retry(request, exception)
         if retry is None:
             return None
         self.crawler.stats.inc_value("duwang/retry/exception")
-        return deferred_from_coro(_after(self._delay(request, None), retry))
-
-
-async def _after(delay: float, request: Request) -> Request:
-    await asyncio.sleep(delay)
-    return request
+        await asyncio.sleep(self._delay(request, None))
+        return retry
 
 
 class EncodingRepairMiddleware:

@@ -12,6 +12,7 @@ from crawler.items import LinkCheck, Page
 from crawler.store import open_db
 from crawler.store.finalize import abandon_stale_runs, finish_run
 from crawler.store.writer import RunWriter
+from crawler.textcheck.pool import CheckPool
 from crawler.urls import netloc_key
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class StorePipeline:
         self.crawler = crawler
         self.cfg = CrawlConfig.from_settings(crawler.settings)
         self.writer: RunWriter | None = None
+        self.checks: CheckPool | None = None
         self.summary = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -43,15 +45,21 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
+        settings = self.crawler.settings
         db = open_db(self.cfg.db_path)
         if abandon_stale_runs(db, _pid_alive):
             logger.info("earlier runs left unfinished were marked incomplete")
         site = self.cfg.site or netloc_key(spider.start_urls[0])
         self.writer = RunWriter(db, site, spider.start_urls)
+        if settings.getbool("DUWANG_TEXTCHECK_ENABLED", True):
+            self.checks = CheckPool(list(self.cfg.wordlists), self.writer.set_page_hits,
+                                    workers=settings.getint("DUWANG_CHECK_WORKERS", 1))
 
     def process_item(self, item):
         if isinstance(item, Page):
             self.writer.add_page(item)
+            if self.checks is not None:
+                self.checks.submit(item.url, item.html)
         elif isinstance(item, LinkCheck):
             self.writer.add_link(item)
         return item
@@ -60,6 +68,8 @@ class StorePipeline:
         writer = self.writer
         if writer is None:
             return
+        if self.checks is not None:
+            self.checks.close()
         writer.flush()
         stats = {k: v for k, v in self.crawler.stats.get_stats().items() if k.startswith("duwang/")}
         if spider.start_problems and not spider.pages_parsed:

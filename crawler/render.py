@@ -10,6 +10,7 @@ from typing import Any
 
 from crawler.outcomes import CATEGORY_LABELS
 from crawler.store.finalize import RunSummary
+from crawler.textcheck import category_label as text_category_label
 
 KIND_LABELS = {
     "dead_link": "错链/死链",
@@ -28,7 +29,7 @@ CSV_HEADERS = ["编号", "问题类型", "类别", "问题内容", "建议修改
 def category_label(category: str | None) -> str:
     if not category:
         return ""
-    return CATEGORY_LABELS.get(category, category)
+    return CATEGORY_LABELS.get(category) or text_category_label(category)
 
 
 def _problem(row: dict[str, Any]) -> str:
@@ -57,7 +58,8 @@ def render_summary(s: RunSummary) -> str:
         f"巡检完成 run #{s.run_id} · 站点 {s.site} · {RUN_STATUS_LABELS.get(s.status, s.status)}"
         + (f" ({s.reason})" if s.status != "complete" else ""),
         f"  页面 {s.pages}  链接检查 {s.links}",
-        f"  错链/死链 {s.dead_links}  待核实链接 {s.unverified_links}",
+        f"  错链/死链 {s.dead_links}  待核实链接 {s.unverified_links}"
+        f"  错敏词 {s.wording}  隐私信息 {s.privacy}",
         f"  新发现问题 {s.new_findings}  机器确认已整改 {s.rectified}  重新打开 {s.reopened}",
     ]
     if s.status != "complete":
@@ -90,3 +92,22 @@ def render_findings(rows: list[dict[str, Any]], fmt: str) -> str:
         out.append("  ".join(_fit(c, w) for c, (_, w) in zip(cells, cols, strict=True)).rstrip())
     out.append(f"共 {len(rows)} 条")
     return "\n".join(out) + "\n"
+
+
+def render_document_hits(name: str, found: list, fmt: str) -> str:
+    """`duwang check-text` output: one line per hit, or JSONL with the same fields."""
+    if fmt == "jsonl":
+        return "".join(
+            json.dumps({"file": name, "line": f.line, "column": f.column, "field": f.hit.field,
+                        "kind": f.hit.kind, "category": f.hit.category, "text": f.hit.text,
+                        "suggestion": f.hit.suggestion, "context": f.hit.context,
+                        "severity": f.hit.severity, "rule": f.hit.rule}, ensure_ascii=False) + "\n"
+            for f in found
+        )
+    lines = []
+    for f in found:
+        where = f"{name}:{f.line}:{f.column}" + ("" if f.hit.field == "body" else f" ({f.hit.field})")
+        fix = f" → {f.hit.suggestion}" if f.hit.suggestion else ""
+        lines.append(f"{where}: {category_label(f.hit.category)}「{f.hit.text}」{fix}  …{f.hit.context}…")
+    lines.append(f"共发现 {len(found)} 处问题。" if found else "未发现问题。")
+    return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import AsyncCrawlerProcess
@@ -14,6 +15,7 @@ from crawler.errors import DuwangError
 from crawler.spiders.portal import PortalSpider
 from crawler.store import open_db
 from crawler.store.finalize import RunSummary
+from crawler.textcheck import load_wordlists
 from crawler.urls import validate_start_url
 
 
@@ -71,6 +73,7 @@ def run_crawl(opts: CrawlOptions) -> RunSummary:
     """Crawl once (one crawl per process: the reactor cannot be restarted)."""
     urls = [validate_start_url(u) for u in opts.start_urls]
     open_db(opts.db_path).close()  # fail fast on a bad path or a newer schema
+    load_wordlists([Path(d) for d in opts.wordlists])  # and on a broken wordlist line
     settings = build_settings(opts)
     process = AsyncCrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(opts.log_level)

@@ -88,3 +88,5 @@ DUWANG_EXTRA_HOSTS: list[str] = []
 DUWANG_SOFT404_PATTERNS: list[str] = []
 DUWANG_WORDLISTS: list[str] = []
 DUWANG_PROGRESS_ENABLED = True
+DUWANG_TEXTCHECK_ENABLED = True
+DUWANG_CHECK_WORKERS = 1  # processes for the text checks; 0 = in the crawl process

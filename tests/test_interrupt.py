@@ -35,13 +35,12 @@ def _start_crawl(url: str, db) -> subprocess.Popen:
     )
 
 
-def _wait_for_pages(db, n: int, timeout: float = 30) -> None:
+def _wait_for_pages(db, run: int, n: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             con = sqlite3.connect(db)
-            got = con.execute("SELECT count(*) FROM pages WHERE last_run = "
-                              "(SELECT max(id) FROM runs)").fetchone()[0]
+            got = con.execute("SELECT count(*) FROM pages WHERE last_run = ?", [run]).fetchone()[0]
             con.close()
             if got >= n:
                 return
@@ -62,7 +61,7 @@ def test_stopped_crawl_is_incomplete_and_fixes_nothing(serve, db_path, sig, expe
     for key, route in _routes(with_dead=False, delay=0.4).items():
         portal.add_route(key, route)
     proc = _start_crawl(portal.url, db_path)
-    _wait_for_pages(db_path, 1)
+    _wait_for_pages(db_path, run=2, n=1)
     time.sleep(1.0)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)

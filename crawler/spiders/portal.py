@@ -193,6 +193,7 @@ class PortalSpider(Spider):
             etag=response.headers.get(b"ETag", b"").decode("latin-1"),
             last_modified=response.headers.get(b"Last-Modified", b"").decode("latin-1"),
             outlinks=list(outlinks.values()),
+            html=response.text,
         )
 
     def parse_check(self, response: Response) -> Iterable[object]:

@@ -26,6 +26,8 @@ class RunSummary:
     links: int
     dead_links: int
     unverified_links: int
+    wording: int
+    privacy: int
     new_findings: int
     rectified: int
     reopened: int
@@ -66,6 +68,31 @@ ON CONFLICT(finding_id, page_url) DO UPDATE SET element = excluded.element,
 """
 
 
+_UPSERT_TEXT_FINDINGS = """
+INSERT INTO findings (key, site, kind, category, text, suggestion, context, severity, status,
+                      first_seen, last_seen, first_run, last_run)
+SELECT h.finding_key, :site, h.kind, h.category, h.text, h.suggestion, h.context, h.severity,
+       'open', :now, :now, :run, :run
+FROM page_hits h JOIN pages p ON p.url = h.page_url AND p.last_run = :run
+WHERE true
+GROUP BY h.finding_key
+ON CONFLICT(key) DO UPDATE SET suggestion = excluded.suggestion, severity = excluded.severity,
+  last_seen = excluded.last_seen, last_run = excluded.last_run
+"""
+
+_UPSERT_TEXT_OCCURRENCES = """
+INSERT INTO occurrences (finding_id, page_url, element, attr, anchor, is_home,
+                         first_seen, last_seen, last_run)
+SELECT f.id, h.page_url, h.field, NULL, NULL, p.is_home, :now, :now, :run
+FROM page_hits h
+JOIN pages p ON p.url = h.page_url AND p.last_run = :run
+JOIN findings f ON f.key = h.finding_key
+WHERE true
+ON CONFLICT(finding_id, page_url) DO UPDATE SET element = excluded.element,
+  is_home = excluded.is_home, last_seen = excluded.last_seen, last_run = excluded.last_run
+"""
+
+
 def _transition(db: Database, where: str, params: dict, to: str, run: int, note: str) -> int:
     """Move matching findings to `to` as the machine, one event each."""
     ts = params["now"]
@@ -93,6 +120,8 @@ def finish_run(
     with db.conn:
         db.execute(_UPSERT_LINK_FINDINGS, params)
         db.execute(_UPSERT_LINK_OCCURRENCES, params)
+        db.execute(_UPSERT_TEXT_FINDINGS, params)
+        db.execute(_UPSERT_TEXT_OCCURRENCES, params)
         reopened = _transition(
             db, "last_run = :run AND site = :site AND status = 'rectified'", params,
             "open", run_id, "再次发现，重新打开",
@@ -133,6 +162,8 @@ def summarize_run(db: Database, run_id: int, rectified: int = 0, reopened: int =
         links=run["links"],
         dead_links=counts.get("dead_link", 0),
         unverified_links=counts.get("unverified_link", 0),
+        wording=counts.get("wording", 0),
+        privacy=counts.get("privacy", 0),
         new_findings=run["new_findings"],
         rectified=rectified,
         reopened=reopened,

@@ -138,3 +138,24 @@ def m001_initial(db: Database) -> None:
         foreign_keys=[("finding_id", "findings", "id")],
     )
     db["events"].create_index(["finding_id"])
+
+
+@migrations()
+def m002_page_hits(db: Database) -> None:
+    """What the text checks found on each page; replaced whenever the page is checked again."""
+    db["page_hits"].create(
+        {
+            "page_url": str,
+            "finding_key": str,  # findings.key: "text:" + the hit's key
+            "kind": str,
+            "category": str,
+            "rule": str,
+            "text": str,
+            "suggestion": str,
+            "context": str,
+            "severity": str,
+            "field": str,  # title | body | alt | meta
+        },
+        pk=("page_url", "finding_key"),
+    )
+    db["page_hits"].create_index(["finding_key"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from sqlite_utils import Database
 
@@ -29,6 +30,10 @@ ON CONFLICT(url) DO UPDATE SET site=excluded.site, internal=excluded.internal,
   error=excluded.error, final_url=excluded.final_url, method=excluded.method,
   last_seen=excluded.last_seen, last_run=excluded.last_run
 """
+_HIT_SQL = (
+    "INSERT OR REPLACE INTO page_hits (page_url, finding_key, kind, category, rule, text, suggestion, "
+    "context, severity, field) VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
 _OUTLINK_SQL = (
     "INSERT OR REPLACE INTO outlinks (page_url, target, href, element, attr, anchor) "
     "VALUES (?,?,?,?,?,?)"
@@ -38,12 +43,16 @@ _OUTLINK_SQL = (
 class RunWriter:
     """Owns one run row and buffers page/link writes into few transactions."""
 
-    def __init__(self, db: Database, site: str, start_urls: list[str], batch_size: int = 500):
+    def __init__(self, db: Database, site: str, start_urls: list[str], batch_size: int = 500,
+                 max_delay: float = 2.0):
         self.db = db
         self.site = site
         self.batch_size = batch_size
+        self.max_delay = max_delay  # seconds a write may wait in the buffer
+        self._last_flush = time.monotonic()
         self._pages: list[Page] = []
         self._links: list[LinkCheck] = []
+        self._hits: list[tuple[str, list]] = []
         self.pages_written = 0
         self.links_written = 0
         started = now()
@@ -59,21 +68,30 @@ class RunWriter:
 
     def add_page(self, page: Page) -> None:
         self._pages.append(page)
-        if len(self._pages) + len(self._links) >= self.batch_size:
-            self.flush()
+        self._maybe_flush()
 
     def add_link(self, link: LinkCheck) -> None:
         self._links.append(link)
-        if len(self._pages) + len(self._links) >= self.batch_size:
+        self._maybe_flush()
+
+    def set_page_hits(self, page_url: str, hits: list) -> None:
+        """Replace what the text checks found on a page (textcheck Hit objects)."""
+        self._hits.append((page_url, hits))
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        pending = len(self._pages) + len(self._links) + len(self._hits)
+        if pending >= self.batch_size or time.monotonic() - self._last_flush >= self.max_delay:
             self.flush()
 
     def flush(self) -> None:
-        if not self._pages and not self._links:
+        self._last_flush = time.monotonic()
+        if not self._pages and not self._links and not self._hits:
             return
         ts = now()
         run, site = self.run_id, self.site
-        pages, links = self._pages, self._links
-        self._pages, self._links = [], []
+        pages, links, hits = self._pages, self._links, self._hits
+        self._pages, self._links, self._hits = [], [], []
         with self.db.conn:
             conn = self.db.conn
             conn.executemany(
@@ -94,6 +112,15 @@ class RunWriter:
                     (x.url, site, int(x.internal), x.outcome, x.category, x.http_status, x.error,
                      x.final_url, x.method, ts, ts, run)
                     for x in links
+                ],
+            )
+            conn.executemany("DELETE FROM page_hits WHERE page_url = ?", [(url,) for url, _ in hits])
+            conn.executemany(
+                _HIT_SQL,
+                [
+                    (url, "text:" + h.key, h.kind, h.category, h.rule, h.text, h.suggestion, h.context,
+                     h.severity, h.field)
+                    for url, page_hits in hits for h in page_hits
                 ],
             )
             conn.execute(

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from crawler.errors import DuwangError
+
 from .codes import OUTDATED, SENSITIVE, SERIOUS, TYPO, WHITELIST
 from .normalize import normalize_term
 
@@ -29,7 +31,7 @@ FILE_CATEGORIES = {
 MIN_TERM_LENGTH = 2
 
 
-class WordlistError(ValueError):
+class WordlistError(DuwangError, ValueError):
     """A wordlist file or line that can't be used."""
 
     def __init__(self, path: str | Path, line: int | None, reason: str) -> None:

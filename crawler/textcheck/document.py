@@ -1,0 +1,43 @@
+"""Check a draft file (plain text or HTML) before it is published: `duwang check-text`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .extract import extract_visible
+from .hits import Hit, line_col
+from .matcher import TextChecker
+
+_HTML_HINT = re.compile(r"<\s*(html|body|p|div|span|table|br|h[1-6]|a\s|title|meta)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Located:
+    line: int  # 1-based, within the field's text (the file itself for plain text)
+    column: int
+    hit: Hit
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030: drafts from Windows editors are often GBK."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
+def looks_like_html(name: str, text: str) -> bool:
+    if name.lower().endswith((".html", ".htm", ".shtml", ".xhtml")):
+        return True
+    return bool(_HTML_HINT.search(text[:4096]))
+
+
+def check_document(checker: TextChecker, text: str, html: bool) -> list[Located]:
+    fields = extract_visible(text) if html else [("body", text)]
+    found: list[Located] = []
+    for field, field_text in fields:
+        for hit in checker.check_text(field_text, field):
+            line, column = line_col(field_text, hit.start)
+            found.append(Located(line, column, hit))
+    return found

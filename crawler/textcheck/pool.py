@@ -1,0 +1,98 @@
+"""Run page checks on the second core: a worker process holds one TextChecker.
+
+The crawl is CPU-bound in one Python process; parsing visible text and matching words
+in another process keeps it from slowing the crawl. No Scrapy import.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from .hits import Hit
+from .matcher import TextChecker
+from .wordlists import load_wordlists
+
+PageHits = tuple[str, list[Hit]]
+
+_checker: TextChecker | None = None
+
+
+def _init_worker(dirs: list[str]) -> None:
+    global _checker
+    # Ctrl-C reaches the whole process group; the crawl decides when the worker stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    _checker = TextChecker(load_wordlists([Path(d) for d in dirs]))
+    _checker.tokenizer  # noqa: B018 - load jieba now, while the crawl starts
+
+
+def _exit_with_parent(parent: int) -> None:
+    # A crawl killed with SIGKILL cannot stop its worker; the worker notices and goes.
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+def _check_batch(batch: list[tuple[str, str]]) -> list[PageHits]:
+    assert _checker is not None
+    return [(url, _checker.check_html(html)) for url, html in batch]
+
+
+class CheckPool:
+    """Submit (url, html) pages; finished results go to `on_result(url, hits)`.
+
+    workers=0 checks in the calling process (for tests and tiny crawls).
+    """
+
+    def __init__(self, wordlist_dirs: list[str], on_result: Callable[[str, list[Hit]], None],
+                 workers: int = 1, batch_size: int = 8, max_pending: int = 64):
+        self.on_result = on_result
+        self.batch_size = batch_size
+        self.max_pending = max_pending
+        self._batch: list[tuple[str, str]] = []
+        self._pending: deque[Future[list[PageHits]]] = deque()
+        self._local: TextChecker | None = None
+        self._executor: ProcessPoolExecutor | None = None
+        if workers > 0:
+            self._executor = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(list(wordlist_dirs),),
+            )
+        else:
+            self._local = TextChecker(load_wordlists([Path(d) for d in wordlist_dirs]))
+
+    def submit(self, url: str, html: str) -> None:
+        if self._local is not None:
+            self.on_result(url, self._local.check_html(html))
+            return
+        self._batch.append((url, html))
+        if len(self._batch) >= self.batch_size:
+            self._send()
+        self.collect()
+
+    def _send(self) -> None:
+        if self._batch and self._executor is not None:
+            self._pending.append(self._executor.submit(_check_batch, self._batch))
+            self._batch = []
+
+    def collect(self, wait: bool = False) -> None:
+        """Hand over finished results; block for the oldest when too many are pending."""
+        while self._pending and (wait or self._pending[0].done() or len(self._pending) > self.max_pending):
+            for url, hits in self._pending.popleft().result():
+                self.on_result(url, hits)
+
+    def close(self) -> None:
+        self._send()
+        self.collect(wait=True)
+        if self._executor is not None:
+            self._executor.shutdown()

@@ -1,0 +1,67 @@
+"""`duwang demo` finds exactly what the demo portal plants: the newcomer's first command."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from crawler.demo.portal import DEMO_PLANTED
+from tests.conftest import findings_jsonl, run_cli
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.hostname != "127.0.0.1" or parts.port == 9:
+        return url
+    return unquote(parts.path) + (f"?{parts.query}" if parts.query else "")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    proc = run_cli("demo", "--db", str(db), check_exit=0)
+    return {"proc": proc, "db": db, "rows": findings_jsonl(db)}
+
+
+def test_demo_prints_summary_and_findings(demo):
+    out = demo["proc"].stdout
+    assert "巡检完成" in out and "错链/死链 10" in out and "再接再励" in out
+    assert "Traceback" not in demo["proc"].stderr
+
+
+def test_every_planted_dead_link_found_with_its_pages(demo):
+    expected = {d["url"]: sorted(d["found_on"]) for ds in DEMO_PLANTED["dead_links"].values() for d in ds}
+    got = {_path(r["target"]): sorted(_path(p) for p in r["pages"])
+           for r in demo["rows"] if r["kind"] == "dead_link"}
+    assert got == expected
+
+
+def test_blocked_link_is_unverified_and_live_links_are_not_reported(demo):
+    unverified = {_path(r["target"]) for r in demo["rows"] if r["kind"] == "unverified_link"}
+    assert unverified == {u["url"] for u in DEMO_PLANTED["unverified"]}
+    reported = {_path(r["target"]) for r in demo["rows"] if r["target"]}
+    assert not reported & {n["url"] for n in DEMO_PLANTED["not_dead"]}
+
+
+def test_planted_wording_errors_found_and_decoys_not(demo):
+    wording = [r for r in demo["rows"] if r["kind"] == "wording"]
+    got = {(r["text"], r["category"]) for r in wording}
+    assert got == {(w["word"], w["category"]) for w in DEMO_PLANTED["wording"]}
+    for planted in DEMO_PLANTED["wording"]:
+        pages = {_path(p) for r in wording if r["text"] == planted["word"] for p in r["pages"]}
+        assert pages == set(planted["pages"]) or planted["word"] == "再接再励"
+    [footer] = [r for r in wording if r["text"] == "再接再励"]
+    assert len(footer["pages"]) == len(DEMO_PLANTED["pages"]) and footer["suggestion"] == "再接再厉"
+    shown = " ".join(f"{r['text']} {r['context']}" for r in demo["rows"] if r["context"])
+    for decoy in DEMO_PLANTED["decoys"]:
+        flagged = [r for r in demo["rows"] if r["text"] and r["text"] in decoy["text"]
+                   and decoy["text"] in (r["context"] or "")]
+        assert not flagged, decoy
+    assert "走头无路" not in shown and "谈笑风声" not in shown
+
+
+def test_identity_number_flagged_masked(demo):
+    privacy = [r for r in demo["rows"] if r["kind"] == "privacy"]
+    assert [(r["text"], r["category"]) for r in privacy] == [("360426********0071", "id_number")]
+    assert "360426199101010071" not in str(demo["rows"])
