@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 
 from crawler import __version__
 from crawler.errors import DuwangError
-from crawler.render import render_findings, render_summary
+from crawler.render import render_document_hits, render_findings, render_summary
+from crawler.report.commands import add_commands as add_report_commands
 from crawler.runner import CrawlOptions, run_crawl
 from crawler.store import open_db
 from crawler.store.queries import KINDS, STATUSES, list_findings
@@ -68,11 +69,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(func=cmd_findings)
 
+    p = sub.add_parser("check-text", help="check a draft (text or HTML) for 错敏词 and ID numbers",
+                       description="Check a draft before publishing. Exits 1 when it finds anything.")
+    p.add_argument("file", metavar="FILE", help="a text or HTML file, or - for standard input")
+    p.add_argument("--format", choices=("text", "jsonl"), default="text")
+    p.add_argument("--html", dest="html", action="store_true", default=None,
+                   help="treat the input as HTML (default: guessed from the name and content)")
+    p.add_argument("--plain", dest="html", action="store_false", help="treat the input as plain text")
+    p.add_argument("--wordlists", action="append", default=[], metavar="DIR",
+                   help="a folder of extra wordlists (repeatable)")
+    p.set_defaults(func=cmd_check_text)
+
     p = sub.add_parser("demo", help="crawl the bundled demo portal (offline) and show what it finds",
                        description="Serve the bundled demo portal on 127.0.0.1, crawl it, print the summary.")
     p.add_argument("--db", default="duwang-demo.db", help="database file (default: duwang-demo.db)")
     p.add_argument("--port", type=int, default=0, help="port for the demo portal (default: any free)")
     p.set_defaults(func=cmd_demo)
+    add_report_commands(sub)
     return parser
 
 
@@ -121,6 +134,27 @@ def cmd_findings(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def cmd_check_text(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from crawler.textcheck import TextChecker, load_wordlists
+    from crawler.textcheck.document import check_document, decode, looks_like_html
+
+    checker = TextChecker(load_wordlists([Path(d) for d in args.wordlists]))
+    if args.file == "-":
+        data, name = sys.stdin.buffer.read(), "-"
+    else:
+        try:
+            data, name = Path(args.file).read_bytes(), args.file
+        except OSError as exc:
+            raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    text = decode(data)
+    html = looks_like_html(name, text) if args.html is None else args.html
+    found = check_document(checker, text, html)
+    sys.stdout.write(render_document_hits(name, found, args.format))
+    return EXIT_FINDINGS if found else EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -1,0 +1,137 @@
+"""`duwang report monthly|annual`: argparse wiring and the command itself."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from crawler.report.counts import build_report
+from crawler.report.errors import ReportError
+from crawler.report.periods import Period, parse_month, parse_year
+from crawler.report.render_html import render_html
+from crawler.report.render_json import render_json
+from crawler.report.render_text import render_text
+from crawler.report.render_xlsx import render_xlsx
+from crawler.store import open_db
+
+FORMATS = ("html", "xlsx", "json")
+REPORTS_DIR = Path("reports")
+_RENDERERS: dict[str, Callable[[dict[str, Any]], str | bytes]] = {
+    "html": render_html, "xlsx": render_xlsx, "json": render_json,
+}
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Add `report` with its `monthly` and `annual` sub-commands to the duwang parser."""
+    p = subparsers.add_parser(
+        "report", help="monthly and annual reports (HTML with charts, XLSX, JSON)",
+        description="Count findings found and rectified in a month or a year, for the "
+        "政府信息公开工作年度报告. See README 'Report counting rules'.",
+    )
+    sub = p.add_subparsers(dest="report_kind", metavar="KIND", required=True)
+    m = sub.add_parser("monthly", help="the report for one month",
+                       description="Write the report for one month (default: this month).")
+    m.add_argument("--month", metavar="YYYY-MM", help="the month, e.g. 2026-11 (default: this month)")
+    _common(m)
+    m.set_defaults(func=cmd_monthly)
+    a = sub.add_parser("annual", help="the report for one year, with the annual-report sentence",
+                       description="Write the report for one year (default: this year). It ends with "
+                       "the sentence 全年整改错敏词N个，清除错链、死链M条.")
+    a.add_argument("--year", metavar="YYYY", help="the year, e.g. 2026 (default: this year)")
+    _common(a)
+    a.set_defaults(func=cmd_annual)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default="duwang.db", help="SQLite database file (default: duwang.db)")
+    p.add_argument("--format", choices=FORMATS,
+                   help="html (charts and tables), xlsx (one sheet per table) or json; "
+                   "default: from the -o extension, else html")
+    p.add_argument("-o", "--output", metavar="PATH",
+                   help="write the report to PATH ('-' for stdout, html/json only); "
+                   "default: reports/PERIOD.FORMAT, and a summary is printed")
+    p.add_argument("--site", help="only this site (default: all sites in the database)")
+
+
+def cmd_monthly(args: argparse.Namespace) -> int:
+    period = parse_month(args.month if args.month is not None else date.today().strftime("%Y-%m"))
+    return _run(args, period)
+
+
+def cmd_annual(args: argparse.Namespace) -> int:
+    period = parse_year(args.year if args.year is not None else str(date.today().year))
+    return _run(args, period)
+
+
+def _format_of(args: argparse.Namespace) -> str:
+    if args.format:
+        return args.format
+    if args.output and args.output != "-":
+        suffix = Path(args.output).suffix.lower().lstrip(".")
+        if suffix in FORMATS:
+            return suffix
+        if suffix == "htm":
+            return "html"
+    return "html"
+
+
+def default_path(period: Period, fmt: str, site: str | None) -> Path:
+    name = period.label
+    if site:
+        name += "-" + re.sub(r"[^A-Za-z0-9._-]+", "_", site)
+    return REPORTS_DIR / f"{name}.{fmt}"
+
+
+def _check_site(db: Any, site: str) -> None:
+    known = sorted({r[0] for r in db.execute(
+        "SELECT site FROM runs WHERE site IS NOT NULL UNION SELECT site FROM findings WHERE site IS NOT NULL"
+    ).fetchall()})
+    if site not in known:
+        hint = "known sites: " + ", ".join(known) if known else "the database has no runs yet"
+        raise ReportError(f"--site {site}: no runs or findings for this site ({hint})")
+
+
+def _run(args: argparse.Namespace, period: Period) -> int:
+    fmt = _format_of(args)
+    if args.output == "-" and fmt == "xlsx":
+        raise ReportError("-o -: an XLSX report cannot go to stdout; give a file name")
+    db = open_db(args.db, create=False)
+    try:
+        if args.site:
+            _check_site(db, args.site)
+        report = build_report(db, period, site=args.site)
+    finally:
+        db.close()
+    content = _RENDERERS[fmt](report)
+    if args.output == "-":
+        sys.stdout.write(content if isinstance(content, str) else content.decode())
+        return 0
+    path = Path(args.output) if args.output else default_path(period, fmt, args.site)
+    if not args.output:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ReportError(f"cannot create folder {path.parent}: {exc.strerror}") from None
+    write_report(path, content)
+    if not args.output:
+        sys.stdout.write(render_text(report))
+    print(f"报告已写入 {path}")
+    return 0
+
+
+def write_report(path: Path, content: str | bytes) -> None:
+    """Write the whole file or raise ReportError naming the path."""
+    if path.is_dir():
+        raise ReportError(f"cannot write {path}: it is a folder")
+    try:
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"cannot write {path}: {exc.strerror}") from None

@@ -1,0 +1,59 @@
+"""Chinese labels for the report: kinds, categories, count columns."""
+
+from __future__ import annotations
+
+from crawler.outcomes import CATEGORY_LABELS as LINK_CATEGORY_LABELS
+from crawler.textcheck.codes import DEFAULT_CATEGORIES
+from crawler.textcheck.codes import category_label as text_category_label
+
+WORDING_CATEGORIES: tuple[str, ...] = DEFAULT_CATEGORIES  # sensitive, serious, outdated, typo
+KINDS = ("dead_link", "unverified_link", "wording", "privacy")
+KIND_LABELS = {
+    "dead_link": "错链/死链",
+    "unverified_link": "待核实链接",
+    "wording": "错敏词",
+    "privacy": "隐私信息",
+}
+
+# The count columns of every table, in order, with their headers.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("found", "新发现"),
+    ("rectified", "已整改"),
+    ("rectified_staff", "其中人工标记"),
+    ("rectified_machine", "其中机器复核"),
+    ("false_positive", "误报"),
+    ("ignored", "忽略"),
+    ("reopened", "重新出现"),
+    ("open_at_end", "期末待整改"),
+    ("median_days", "整改中位天数"),
+)
+COLUMN_LABELS = dict(COLUMNS)
+
+RUN_LABELS = {
+    "runs": "巡检次数",
+    "complete": "完整巡检",
+    "incomplete": "不完整巡检",
+    "running": "进行中",
+    "pages": "巡检页面数",
+    "links": "链接检查数",
+}
+
+HEADLINE_LABELS = {
+    "dead_links_found": "发现错链、死链",
+    "dead_links_cleared": "清除错链、死链",
+    "wording_found": "发现错敏词",
+    "wording_rectified": "整改错敏词",
+    "privacy_found": "发现隐私信息",
+    "privacy_removed": "清除隐私信息",
+    "unverified_links_found": "待核实链接(不计入错链)",
+}
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+def category_label(kind: str, category: str) -> str:
+    if kind in ("dead_link", "unverified_link"):
+        return LINK_CATEGORY_LABELS.get(category, category or "其他")
+    return text_category_label(category) if category else "其他"
