@@ -28,6 +28,8 @@ class CrawlConfig:
     retry_after_max: float
     backoff_base: float
     wordlists: tuple[str, ...]
+    columns: dict[str, str]
+    departments: dict[str, str]
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlConfig:
@@ -67,4 +69,6 @@ class CrawlConfig:
             retry_after_max=number("DUWANG_RETRY_AFTER_MAX", 60.0),
             backoff_base=number("DUWANG_BACKOFF_BASE", 1.0),
             wordlists=tuple(settings.getlist("DUWANG_WORDLISTS")),
+            columns=dict(settings.getdict("DUWANG_COLUMNS")),
+            departments=dict(settings.getdict("DUWANG_DEPARTMENTS")),
         )

@@ -11,6 +11,7 @@ from crawler.config import CrawlConfig
 from crawler.items import LinkCheck, Page
 from crawler.store import open_db
 from crawler.store.finalize import abandon_stale_runs, finish_run
+from crawler.store.sites import SiteInfo, save_site
 from crawler.store.writer import RunWriter
 from crawler.textcheck.pool import CheckPool
 from crawler.urls import netloc_key
@@ -51,6 +52,8 @@ class StorePipeline:
             logger.info("earlier runs left unfinished were marked incomplete")
         site = self.cfg.site or netloc_key(spider.start_urls[0])
         self.writer = RunWriter(db, site, spider.start_urls)
+        save_site(db, SiteInfo(site, list(spider.start_urls), dict(self.cfg.columns),
+                               dict(self.cfg.departments)))
         if settings.getbool("DUWANG_TEXTCHECK_ENABLED", True):
             self.checks = CheckPool(list(self.cfg.wordlists), self.writer.set_page_hits,
                                     workers=settings.getint("DUWANG_CHECK_WORKERS", 1))

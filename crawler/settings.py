@@ -87,6 +87,8 @@ DUWANG_BACKOFF_BASE = 1.0
 DUWANG_EXTRA_HOSTS: list[str] = []
 DUWANG_SOFT404_PATTERNS: list[str] = []
 DUWANG_WORDLISTS: list[str] = []
+DUWANG_COLUMNS: dict[str, str] = {}  # URL prefix -> 栏目
+DUWANG_DEPARTMENTS: dict[str, str] = {}  # URL prefix -> 责任单位
 DUWANG_PROGRESS_ENABLED = True
 DUWANG_TEXTCHECK_ENABLED = True
 DUWANG_CHECK_WORKERS = 1  # processes for the text checks; 0 = in the crawl process

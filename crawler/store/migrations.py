@@ -159,3 +159,18 @@ def m002_page_hits(db: Database) -> None:
         pk=("page_url", "finding_key"),
     )
     db["page_hits"].create_index(["finding_key"])
+
+
+@migrations()
+def m003_sites(db: Database) -> None:
+    """Each site's settings as of its last crawl: columns (栏目) and departments (责任单位)."""
+    db["sites"].create(
+        {
+            "name": str,
+            "start_urls": str,  # JSON list
+            "columns": str,  # JSON {url prefix: 栏目}
+            "departments": str,  # JSON {url prefix: 责任单位}
+            "updated_at": str,
+        },
+        pk="name",
+    )

@@ -1,0 +1,67 @@
+"""Per-site settings kept in the database, so the UI and reports can map pages to owners."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from crawler.store.db import now
+
+UNASSIGNED = "未分配"
+
+
+@dataclass
+class SiteInfo:
+    name: str
+    start_urls: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # URL prefix -> 栏目
+    departments: dict[str, str] = field(default_factory=dict)  # URL prefix -> 责任单位
+
+
+def save_site(db: Database, site: SiteInfo) -> None:
+    db["sites"].upsert(
+        {
+            "name": site.name,
+            "start_urls": json.dumps(site.start_urls, ensure_ascii=False),
+            "columns": json.dumps(site.columns, ensure_ascii=False),
+            "departments": json.dumps(site.departments, ensure_ascii=False),
+            "updated_at": now(),
+        },
+        pk="name",
+    )
+
+
+def load_sites(db: Database) -> dict[str, SiteInfo]:
+    return {
+        row["name"]: SiteInfo(
+            name=row["name"],
+            start_urls=json.loads(row["start_urls"] or "[]"),
+            columns=json.loads(row["columns"] or "{}"),
+            departments=json.loads(row["departments"] or "{}"),
+        )
+        for row in db["sites"].rows
+    }
+
+
+def _strip_scheme(url: str) -> str:
+    head, sep, rest = url.partition("://")
+    return rest if sep and "/" not in head else url
+
+
+def owner_of(url: str | None, mapping: Mapping[str, str] | None, default: str = UNASSIGNED) -> str:
+    """The value of the longest URL prefix in `mapping` matching `url` (scheme and case ignored).
+
+    Keys may be written with or without the scheme: ``www.example.gov.cn/zwgk/jyj/``.
+    """
+    if not url or not mapping:
+        return default
+    bare = _strip_scheme(url).lower()
+    best, best_len = default, -1
+    for prefix, value in mapping.items():
+        p = _strip_scheme(prefix).lower()
+        if p and bare.startswith(p) and len(p) > best_len:
+            best, best_len = value, len(p)
+    return best
