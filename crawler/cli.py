@@ -11,7 +11,7 @@ from crawler import __version__
 from crawler.errors import DuwangError
 from crawler.render import render_document_hits, render_findings, render_summary
 from crawler.report.commands import add_commands as add_report_commands
-from crawler.runner import CrawlOptions, run_crawl
+from crawler.runner import CrawlOptions
 from crawler.store import open_db
 from crawler.store.queries import KINDS, STATUSES, list_findings
 
@@ -53,9 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("crawl", help="crawl a site and record its findings",
                        description="Crawl the site at URL (and its own hosts) and check every link.")
-    p.add_argument("urls", nargs="+", metavar="URL", help="start URL(s)")
-    _add_db(p)
-    p.add_argument("--config", metavar="FILE", help="TOML config file (see README)")
+    p.add_argument("urls", nargs="*", metavar="URL", help="start URL(s); or use --config")
+    p.add_argument("--db", help="SQLite database file (default: the config's db, else duwang.db)")
+    p.add_argument("--config", metavar="FILE", help="TOML config file with one [[site]] per portal")
+    p.add_argument("--site", metavar="NAME", help="with --config: crawl only this site")
+    p.add_argument("--log-file", metavar="FILE", help="also log to FILE (rotated at 10 MB, 5 kept)")
     _crawl_options(p)
     p.set_defaults(func=cmd_crawl)
 
@@ -83,31 +85,48 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="crawl the bundled demo portal (offline) and show what it finds",
                        description="Serve the bundled demo portal on 127.0.0.1, crawl it, print the summary.")
     p.add_argument("--db", default="duwang-demo.db", help="database file (default: duwang-demo.db)")
-    p.add_argument("--port", type=int, default=0, help="port for the demo portal (default: any free)")
+    p.add_argument("--port", type=int, help="port for the demo portal (default: 8642, or any free one)")
     p.set_defaults(func=cmd_demo)
     add_report_commands(sub)
     return parser
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    if args.config:
-        raise UsageError("--config: config files arrive with the nightly-operation work; "
-                         "use the command-line options for now")
-    opts = CrawlOptions(
-        start_urls=args.urls,
-        db_path=args.db,
-        timeout=args.timeout,
-        max_pages=args.max_pages,
-        concurrency=args.concurrency,
-        extra_hosts=args.extra_host,
-        wordlists=args.wordlists,
-        obey_robots=args.obey_robots,
-        log_level="INFO" if args.verbose else "WARNING",
-        extra_settings=_parse_sets(args.set),
+    from crawler.nightly import crawl_sites
+    from crawler.runner import options_from_config
+    from crawler.siteconfig import load_config
+
+    overrides = dict(
+        timeout=args.timeout, max_pages=args.max_pages, concurrency=args.concurrency,
+        extra_hosts=args.extra_host, wordlists=args.wordlists, obey_robots=args.obey_robots,
+        log_level="INFO" if args.verbose else "WARNING", extra_settings=_parse_sets(args.set),
     )
-    summary = run_crawl(opts)
-    print(render_summary(summary))
-    return EXIT_FINDINGS if summary.new_findings else EXIT_OK
+    log_file = args.log_file
+    if args.config:
+        if args.urls:
+            raise UsageError("give start URLs or --config, not both")
+        config = load_config(args.config)
+        if args.db:
+            config.db = args.db
+        log_file = log_file or config.log_file
+        all_opts = [options_from_config(config, site, **overrides) for site in config.select(args.site)]
+    else:
+        if not args.urls:
+            raise UsageError("give a start URL, or --config FILE")
+        if args.site:
+            raise UsageError("--site only works with --config")
+        all_opts = [CrawlOptions(start_urls=args.urls, db_path=args.db or "duwang.db", **overrides)]
+    results = crawl_sites(all_opts, log_file=log_file)
+    code = EXIT_OK
+    for result in results:
+        if result.summary is not None:
+            print(render_summary(result.summary))
+            if result.summary.new_findings and code == EXIT_OK:
+                code = EXIT_FINDINGS
+        if result.error:
+            print(f"duwang crawl: error: {result.site}: {result.error}", file=sys.stderr)
+            code = EXIT_ERROR
+    return code
 
 
 def _parse_sets(pairs: list[str]) -> dict[str, str]:

@@ -30,6 +30,8 @@ class CrawlConfig:
     wordlists: tuple[str, ...]
     columns: dict[str, str]
     departments: dict[str, str]
+    exclude: tuple[re.Pattern[str], ...]
+    external_cache_days: float
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlConfig:
@@ -69,6 +71,18 @@ class CrawlConfig:
             retry_after_max=number("DUWANG_RETRY_AFTER_MAX", 60.0),
             backoff_base=number("DUWANG_BACKOFF_BASE", 1.0),
             wordlists=tuple(settings.getlist("DUWANG_WORDLISTS")),
+            exclude=tuple(_patterns(settings, "DUWANG_EXCLUDE")),
+            external_cache_days=number("DUWANG_EXTERNAL_CACHE_DAYS", 7.0),
             columns=dict(settings.getdict("DUWANG_COLUMNS")),
             departments=dict(settings.getdict("DUWANG_DEPARTMENTS")),
         )
+
+
+def _patterns(settings: BaseSettings, name: str) -> list[re.Pattern[str]]:
+    out = []
+    for pattern in settings.getlist(name):
+        try:
+            out.append(re.compile(pattern))
+        except re.error as exc:
+            raise ConfigError(f"{name}: bad pattern {pattern!r}: {exc}") from None
+    return out

@@ -22,7 +22,16 @@ class Page:
     last_modified: str = ""
     # (target url_key, href as linked, element, attr, anchor), one per distinct target
     outlinks: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    checked_with: str = ""  # fingerprint of the wordlists the text checks will use
     html: str = ""  # decoded page, handed to the text checks; not stored
+
+
+@dataclass(slots=True)
+class PageUnchanged:
+    """An internal page that answered 304, or 200 with the same content, and was checked
+    with the same wordlists: its stored outlinks and findings carry forward."""
+
+    url: str  # url_key
 
 
 @dataclass(slots=True)
@@ -36,4 +45,4 @@ class LinkCheck:
     http_status: int | None
     error: str
     final_url: str
-    method: str
+    method: str  # HEAD | GET | cache (a recent verdict reused, no request made)

@@ -8,7 +8,7 @@ import os
 from scrapy import signals
 
 from crawler.config import CrawlConfig
-from crawler.items import LinkCheck, Page
+from crawler.items import LinkCheck, Page, PageUnchanged
 from crawler.store import open_db
 from crawler.store.finalize import abandon_stale_runs, finish_run
 from crawler.store.sites import SiteInfo, save_site
@@ -63,6 +63,8 @@ class StorePipeline:
             self.writer.add_page(item)
             if self.checks is not None:
                 self.checks.submit(item.url, item.html)
+        elif isinstance(item, PageUnchanged):
+            self.writer.page_unchanged(item)
         elif isinstance(item, LinkCheck):
             self.writer.add_link(item)
         return item

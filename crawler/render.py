@@ -53,11 +53,19 @@ def _fit(text: str, width: int) -> str:
     return out + " " * (width - used)
 
 
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}时{minutes:02d}分{secs:02d}秒" if hours else f"{minutes}分{secs:02d}秒"
+
+
 def render_summary(s: RunSummary) -> str:
     lines = [
         f"巡检完成 run #{s.run_id} · 站点 {s.site} · {RUN_STATUS_LABELS.get(s.status, s.status)}"
         + (f" ({s.reason})" if s.status != "complete" else ""),
-        f"  页面 {s.pages}  链接检查 {s.links}",
+        f"  页面 {s.pages}  链接检查 {s.links}  用时 {_duration(s.duration_s)}",
         f"  错链/死链 {s.dead_links}  待核实链接 {s.unverified_links}"
         f"  错敏词 {s.wording}  隐私信息 {s.privacy}",
         f"  新发现问题 {s.new_findings}  机器确认已整改 {s.rectified}  重新打开 {s.reopened}",

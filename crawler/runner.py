@@ -1,22 +1,30 @@
-"""Run one crawl from Python: validate, start Scrapy, return the run's summary."""
+"""Run crawls from Python: validate, lock the database, start Scrapy, return each run's summary.
+
+Several sites from one config file are crawled together in one process (Scrapy runs
+crawlers side by side; politeness is per host). One process per invocation: the reactor
+cannot be restarted.
+"""
 
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scrapy.crawler import AsyncCrawlerProcess
+from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 
 from crawler.config import CrawlConfig
 from crawler.errors import DuwangError
+from crawler.siteconfig import Config, SiteConfig
 from crawler.spiders.portal import PortalSpider
 from crawler.store import open_db
 from crawler.store.finalize import RunSummary
+from crawler.store.lock import crawl_lock
 from crawler.textcheck import load_wordlists
-from crawler.urls import validate_start_url
+from crawler.urls import netloc_key, validate_start_url
 
 
 class CrawlError(DuwangError):
@@ -27,14 +35,47 @@ class CrawlError(DuwangError):
 class CrawlOptions:
     start_urls: list[str]
     db_path: str = "duwang.db"
+    site: str | None = None
     timeout: float | None = None
     max_pages: int | None = None
     concurrency: int | None = None
     extra_hosts: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    departments: dict[str, str] = field(default_factory=dict)
+    soft404_patterns: list[str] = field(default_factory=list)
     wordlists: list[str] = field(default_factory=list)
+    external_cache_days: float | None = None
+    webhook: str | None = None
+    webhook_style: str = "text"
     obey_robots: bool = False
     log_level: str = "WARNING"
     extra_settings: dict[str, Any] = field(default_factory=dict)
+
+
+def options_from_config(config: Config, site: SiteConfig, **overrides: Any) -> CrawlOptions:
+    """One site of a config file as crawl options; command-line values in `overrides` win."""
+    opts = CrawlOptions(
+        start_urls=site.start_urls,
+        db_path=config.db or "duwang.db",
+        site=site.name,
+        timeout=site.timeout,
+        max_pages=site.max_pages,
+        concurrency=site.concurrency,
+        extra_hosts=site.extra_hosts,
+        exclude=site.exclude,
+        columns=site.columns,
+        departments=site.departments,
+        soft404_patterns=site.soft404_patterns,
+        wordlists=site.wordlists,
+        external_cache_days=site.external_cache_days,
+        webhook=site.webhook,
+        webhook_style=site.webhook_style,
+    )
+    for key, value in overrides.items():
+        if value not in (None, [], {}):
+            setattr(opts, key, value)
+    return opts
 
 
 def build_settings(opts: CrawlOptions) -> Settings:
@@ -42,12 +83,20 @@ def build_settings(opts: CrawlOptions) -> Settings:
     settings.setmodule("crawler.settings", priority="project")
     values: dict[str, Any] = {
         "DUWANG_DB": opts.db_path,
+        "DUWANG_SITE": opts.site or netloc_key(opts.start_urls[0]),
         "DUWANG_EXTRA_HOSTS": opts.extra_hosts,
+        "DUWANG_EXCLUDE": opts.exclude,
+        "DUWANG_COLUMNS": opts.columns,
+        "DUWANG_DEPARTMENTS": opts.departments,
         "DUWANG_WORDLISTS": opts.wordlists,
         "ROBOTSTXT_OBEY": opts.obey_robots,
         "LOG_LEVEL": opts.log_level,
         "RETRY_GIVE_UP_LOG_LEVEL": "DEBUG",
     }
+    if opts.soft404_patterns:
+        values["DUWANG_SOFT404_PATTERNS"] = opts.soft404_patterns
+    if opts.external_cache_days is not None:
+        values["DUWANG_EXTERNAL_CACHE_DAYS"] = opts.external_cache_days
     if opts.timeout is not None:
         if opts.timeout <= 0:
             raise CrawlError("--timeout must be positive")
@@ -69,22 +118,64 @@ def build_settings(opts: CrawlOptions) -> Settings:
     return settings
 
 
-def run_crawl(opts: CrawlOptions) -> RunSummary:
-    """Crawl once (one crawl per process: the reactor cannot be restarted)."""
-    urls = [validate_start_url(u) for u in opts.start_urls]
-    open_db(opts.db_path).close()  # fail fast on a bad path or a newer schema
-    load_wordlists([Path(d) for d in opts.wordlists])  # and on a broken wordlist line
-    settings = build_settings(opts)
-    process = AsyncCrawlerProcess(settings)
-    logging.getLogger("scrapy").setLevel(opts.log_level)
-    crawler = process.create_crawler(PortalSpider)
-    process.crawl(crawler, url=urls)
-    process.start()
+@dataclass
+class SiteResult:
+    site: str
+    summary: RunSummary | None
+    error: str | None  # why the site could not be crawled, one line
+
+
+def run_crawls(all_opts: list[CrawlOptions]) -> list[SiteResult]:
+    """Crawl every site into the database; one result per site, in order."""
+    if not all_opts:
+        raise CrawlError("nothing to crawl")
+    db_paths = {o.db_path for o in all_opts}
+    if len(db_paths) != 1:
+        raise CrawlError("all sites of one invocation must share one database")
+    db_path = db_paths.pop()
+    for opts in all_opts:
+        opts.start_urls = [validate_start_url(u) for u in opts.start_urls]
+        load_wordlists([Path(d) for d in opts.wordlists])  # a broken line fails now, not mid-crawl
+    sites = [build_settings(o)["DUWANG_SITE"] for o in all_opts]
+    if len(set(sites)) != len(sites):
+        raise CrawlError("two sites share a name; give each [[site]] its own name")
+    open_db(db_path).close()  # fail fast on a bad path or a newer schema
+    with crawl_lock(db_path), tempfile.TemporaryDirectory(prefix="duwang-queue-") as queue_dir:
+        # Process-wide settings only: the runner's settings override each crawler's own.
+        base = Settings()
+        base.setmodule("crawler.settings", priority="project")
+        base.set("LOG_LEVEL", all_opts[0].log_level, priority="cmdline")
+        process = AsyncCrawlerProcess(base)
+        logging.getLogger("scrapy").setLevel(all_opts[0].log_level)
+        crawlers = []
+        for index, opts in enumerate(all_opts):
+            settings = build_settings(opts)
+            if settings.getbool("DUWANG_DISK_QUEUE"):
+                # Pending requests wait on disk, so a big site's queue costs no memory.
+                # The folder is removed after the run: the next run starts clean.
+                settings.set("JOBDIR", f"{queue_dir}/{index}", priority="cmdline")
+            crawler = Crawler(PortalSpider, settings)
+            process.crawl(crawler, url=opts.start_urls)
+            crawlers.append(crawler)
+        process.start()
+    return [_result(site, c) for site, c in zip(sites, crawlers, strict=True)]
+
+
+def _result(site: str, crawler: Crawler) -> SiteResult:
     summary: RunSummary | None = getattr(crawler, "duwang_summary", None)
     if summary is None:
-        raise CrawlError("the crawl stopped before it finished; see the log above")
+        return SiteResult(site, None, "the crawl stopped before it finished; see the log above")
     spider = crawler.spider
     if spider.start_problems and not spider.pages_parsed:
         url, why = next(iter(spider.start_problems.items()))
-        raise CrawlError(f"cannot crawl start URL {url}: {why}")
-    return summary
+        return SiteResult(site, summary, f"cannot crawl start URL {url}: {why}")
+    return SiteResult(site, summary, None)
+
+
+def run_crawl(opts: CrawlOptions) -> RunSummary:
+    """Crawl one site; its failure is raised as CrawlError."""
+    [result] = run_crawls([opts])
+    if result.error:
+        raise CrawlError(result.error)
+    assert result.summary is not None
+    return result.summary

@@ -87,8 +87,11 @@ DUWANG_BACKOFF_BASE = 1.0
 DUWANG_EXTRA_HOSTS: list[str] = []
 DUWANG_SOFT404_PATTERNS: list[str] = []
 DUWANG_WORDLISTS: list[str] = []
+DUWANG_EXCLUDE: list[str] = []  # regexes; matching URLs are neither crawled nor checked
+DUWANG_EXTERNAL_CACHE_DAYS = 7  # reuse a live external link's verdict this long; 0 = off
 DUWANG_COLUMNS: dict[str, str] = {}  # URL prefix -> 栏目
 DUWANG_DEPARTMENTS: dict[str, str] = {}  # URL prefix -> 责任单位
+DUWANG_DISK_QUEUE = True  # pending requests wait on disk (a temporary JOBDIR per run)
 DUWANG_PROGRESS_ENABLED = True
 DUWANG_TEXTCHECK_ENABLED = True
 DUWANG_CHECK_WORKERS = 1  # processes for the text checks; 0 = in the crawl process

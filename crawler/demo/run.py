@@ -8,14 +8,26 @@ from crawler.runner import CrawlOptions, run_crawl
 from crawler.store import open_db
 from crawler.store.queries import list_findings
 
+DEFAULT_PORT = 8642  # fixed, so a second demo run finds the same URLs (falls back if busy)
 
-def run_demo(db_path: str, port: int = 0) -> None:
-    with demo_server(port=port) as server:
+
+def _start_server(port: int | None):
+    if port is None:
+        try:
+            return demo_server(port=DEFAULT_PORT).start()
+        except OSError:
+            port = 0
+    return demo_server(port=port).start()
+
+
+def run_demo(db_path: str, port: int | None = None) -> None:
+    with _start_server(port) as server:
         print(f"演示站点「{SITE_NAME}」已在 {server.url} 启动，开始巡检…")
         # The demo portal is ours and local: no throttling, short backoff.
         opts = CrawlOptions(
             start_urls=[server.url],
             db_path=db_path,
+            site=SITE_NAME,
             timeout=5,
             concurrency=8,
             extra_settings={"DUWANG_BACKOFF_BASE": 0.2},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import StopDownload
@@ -18,9 +19,12 @@ from w3lib.url import safe_url_string
 
 from crawler.config import CrawlConfig
 from crawler.failures import HEAD_RETRY_CATEGORIES, classify_exception
-from crawler.items import LinkCheck, Page
+from crawler.items import LinkCheck, Page, PageUnchanged
 from crawler.links import extract_links
 from crawler.outcomes import DEAD, OK, Soft404, Verdict, classify_status
+from crawler.store import open_db
+from crawler.store.memory import CrawlMemory
+from crawler.textcheck import load_wordlists
 from crawler.urls import (
     TrapGuard,
     looks_like_page,
@@ -46,13 +50,20 @@ class PortalSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.setup(CrawlConfig.from_settings(crawler.settings))
+        spider.setup(CrawlConfig.from_settings(crawler.settings),
+                     crawler.settings.getbool("DUWANG_TEXTCHECK_ENABLED", True))
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
         crawler.signals.connect(spider.on_bytes, signal=signals.bytes_received)
         return spider
 
-    def setup(self, cfg: CrawlConfig) -> None:
+    def setup(self, cfg: CrawlConfig, text_checks: bool = True) -> None:
         self.cfg = cfg
+        self.memory = CrawlMemory(open_db(cfg.db_path))
+        # Pages checked with these wordlists need no new text check while unchanged.
+        self.fingerprint = (
+            load_wordlists([Path(d) for d in cfg.wordlists]).fingerprint() if text_checks else ""
+        )
         self.scope = {netloc_key(u) for u in self.start_urls} | set(cfg.extra_hosts)
         self.home_keys = {url_key(u) for u in self.start_urls}
         self.traps = TrapGuard(cfg.max_url_length, cfg.max_query_variants)
@@ -65,6 +76,9 @@ class PortalSpider(Spider):
         self.dead_found = 0
         self.start_problems: dict[str, str] = {}  # start URL -> why it could not be crawled
 
+    def on_closed(self, spider, reason: str) -> None:
+        self.memory.db.close()
+
     # --- requests -------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
@@ -76,11 +90,19 @@ class PortalSpider(Spider):
                 yield self._request(url, key, PAGE, depth=0, internal=True)
 
     def _request(self, url: str, key: str, kind: str, depth: int, internal: bool,
-                 method: str | None = None) -> Request:
+                 method: str | None = None, conditional: bool = True) -> Request:
         method = method or ("GET" if kind == PAGE else "HEAD")
+        headers = {}
+        if kind == PAGE and conditional and (known := self.memory.page(key)):
+            # Validators from the last crawl: a 304 means alive and unchanged.
+            if known["etag"]:
+                headers["If-None-Match"] = known["etag"]
+            if known["last_modified"]:
+                headers["If-Modified-Since"] = known["last_modified"]
         return Request(
             url,
             method=method,
+            headers=headers,
             callback=self.parse_page if kind == PAGE else self.parse_check,
             errback=self.on_error,
             dont_filter=True,
@@ -95,11 +117,15 @@ class PortalSpider(Spider):
             key = self._keys[url] = url_key(url)
         return key
 
-    def schedule(self, url: str, key: str, depth: int) -> Request | None:
-        """A request for a target seen for the first time this run, else None."""
+    def schedule(self, url: str, key: str, depth: int) -> Request | LinkCheck | None:
+        """A request for a target seen for the first time this run (or a recent verdict
+        reused for an external link), else None."""
         if key in self.seen:
             return None
         self.seen.add(key)
+        if self.cfg.exclude and any(p.search(url) for p in self.cfg.exclude):
+            self.crawler.stats.inc_value("duwang/excluded")
+            return None
         internal = netloc_key(url) in self.scope
         url = safe_url_string(strip_session(url))
         if internal and looks_like_page(url):
@@ -112,6 +138,9 @@ class PortalSpider(Spider):
                 self.pages_scheduled += 1
                 return self._request(url, key, PAGE, depth, internal)
             self.crawler.stats.inc_value(f"duwang/trap/{reason}")
+        if not internal and self.memory.fresh_ok(key, self.cfg.external_cache_days):
+            self.crawler.stats.inc_value("duwang/cache/external")
+            return LinkCheck(key, False, OK, None, None, "", url, "cache")
         return self._request(url, key, CHECK, depth, internal)
 
     # --- download hooks -------------------------------------------------------------
@@ -137,6 +166,9 @@ class PortalSpider(Spider):
             # A start URL that redirects (http -> https, bare -> www) moves the scope with it.
             self.scope.add(netloc_key(response.url))
         verdict = self._status_verdict(response, internal=True)
+        if response.status == 304:
+            yield from self._not_modified(response, key, depth, verdict)
+            return
         final_key = self.key_of(response.url)
         parseable = (
             verdict.outcome == OK
@@ -156,6 +188,10 @@ class PortalSpider(Spider):
             yield self._link_check(response.request, response, verdict)
             return
         self.seen.add(final_key)
+        if self._unchanged(response, key):
+            yield self._link_check(response.request, response, verdict)
+            yield from self._carry_forward(key, depth)
+            return
         root = response.selector.root
         title = _text(root.find(".//title"))
         heading = _text(next(iter(root.iter("h1")), None))
@@ -177,9 +213,9 @@ class PortalSpider(Spider):
             target = self.key_of(link.url)
             if target not in outlinks:
                 outlinks[target] = (target, link.url, link.element, link.attr, link.anchor)
-            request = self.schedule(link.url, target, depth + 1)
-            if request is not None:
-                yield request
+            found = self.schedule(link.url, target, depth + 1)
+            if found is not None:
+                yield found
         yield Page(
             url=key,
             final_url=response.url,
@@ -189,12 +225,40 @@ class PortalSpider(Spider):
             encoding=response.encoding,
             depth=depth,
             is_home=key in self.home_keys,
-            content_hash=hashlib.blake2b(response.body, digest_size=16).hexdigest(),
+            content_hash=_hash(response.body),
             etag=response.headers.get(b"ETag", b"").decode("latin-1"),
             last_modified=response.headers.get(b"Last-Modified", b"").decode("latin-1"),
             outlinks=list(outlinks.values()),
+            checked_with=self.fingerprint,
             html=response.text,
         )
+
+    def _not_modified(self, response: Response, key: str, depth: int, verdict: Verdict) -> Iterable[object]:
+        if self._unchanged(response, key):
+            yield self._link_check(response.request, response, verdict)
+            yield from self._carry_forward(key, depth)
+        else:
+            # Unchanged, but last checked with other wordlists: fetch the body once more.
+            yield self._request(response.request.url, key, PAGE, depth, True, conditional=False)
+
+    def _unchanged(self, response: Response, key: str) -> bool:
+        """304, or the same bytes as last time; either way checked with today's wordlists."""
+        known = self.memory.page(key)
+        if known is None or known["checked_with"] != self.fingerprint:
+            return False
+        if response.status == 304:
+            return True
+        return bool(known["content_hash"]) and known["content_hash"] == _hash(response.body)
+
+    def _carry_forward(self, key: str, depth: int) -> Iterable[object]:
+        """The page's stored links are checked again; its findings carry forward."""
+        self.pages_parsed += 1
+        self.crawler.stats.inc_value("duwang/pages/unchanged")
+        yield PageUnchanged(key)
+        for target, href, *_ in self.memory.outlinks(key):
+            found = self.schedule(href, target, depth + 1)
+            if found is not None:
+                yield found
 
     def parse_check(self, response: Response) -> Iterable[object]:
         request = response.request
@@ -250,6 +314,10 @@ class PortalSpider(Spider):
             final_url=response.url if response is not None else request.url,
             method=request.method,
         )
+
+
+def _hash(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
 def _original_url(request: Request) -> str:

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlite_utils import Database
 
 from crawler.store.db import now
+from crawler.store.lifecycle import MACHINE, machine_transition
 
-MACHINE = "machine"
+__all__ = ["MACHINE", "RunSummary", "abandon_stale_runs", "finish_run", "summarize_run"]
+
+# A (value, page) pair whitelisted by a false-positive verdict makes no finding or occurrence.
+_NOT_WHITELISTED = """NOT EXISTS (SELECT 1 FROM whitelist w WHERE w.revoked_at IS NULL
+  AND w.kind = '{kind}' AND w.value = {value} AND (w.page_url IS NULL OR w.page_url = {page}))"""
+_LINK_OK = _NOT_WHITELISTED.format(kind="link", value="l.url", page="o.page_url")
+_OCC_LINK_OK = _NOT_WHITELISTED.format(kind="link", value="f.link", page="o.page_url")
+_TEXT_OK = _NOT_WHITELISTED.format(kind="text", value="h.text", page="h.page_url")
 
 
 @dataclass
@@ -34,11 +43,18 @@ class RunSummary:
     started_at: str
     finished_at: str
 
+    @property
+    def duration_s(self) -> float | None:
+        if not self.finished_at:
+            return None
+        delta = datetime.fromisoformat(self.finished_at) - datetime.fromisoformat(self.started_at)
+        return delta.total_seconds()
 
-_UPSERT_LINK_FINDINGS = """
+
+_UPSERT_LINK_FINDINGS = f"""
 INSERT INTO findings (key, site, kind, category, link, target, final_url, http_status, error,
                       severity, status, first_seen, last_seen, first_run, last_run)
-SELECT 'link:' || l.url, :site,
+SELECT 'link:' || :site || '|' || l.url, :site,  -- keys.link_key
        CASE l.outcome WHEN 'dead' THEN 'dead_link' ELSE 'unverified_link' END,
        l.category, l.url,
        (SELECT o.href FROM outlinks o WHERE o.target = l.url LIMIT 1),
@@ -48,68 +64,49 @@ SELECT 'link:' || l.url, :site,
 FROM links l
 WHERE l.last_run = :run AND l.outcome IN ('dead', 'unverified')
   AND EXISTS (SELECT 1 FROM outlinks o JOIN pages p ON p.url = o.page_url
-              WHERE o.target = l.url AND p.last_run = :run)
+              WHERE o.target = l.url AND p.last_run = :run AND {_LINK_OK})
 ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, category = excluded.category,
   final_url = excluded.final_url, http_status = excluded.http_status, error = excluded.error,
   severity = excluded.severity, last_seen = excluded.last_seen, last_run = excluded.last_run
 """
 
-_UPSERT_LINK_OCCURRENCES = """
+_UPSERT_LINK_OCCURRENCES = f"""
 INSERT INTO occurrences (finding_id, page_url, element, attr, anchor, is_home,
                          first_seen, last_seen, last_run)
 SELECT f.id, o.page_url, o.element, o.attr, o.anchor, p.is_home, :now, :now, :run
 FROM findings f
 JOIN outlinks o ON o.target = f.link
 JOIN pages p ON p.url = o.page_url AND p.last_run = :run
-WHERE f.last_run = :run AND f.kind IN ('dead_link', 'unverified_link')
+WHERE f.last_run = :run AND f.kind IN ('dead_link', 'unverified_link') AND {_OCC_LINK_OK}
 ON CONFLICT(finding_id, page_url) DO UPDATE SET element = excluded.element,
   attr = excluded.attr, anchor = excluded.anchor, is_home = excluded.is_home,
   last_seen = excluded.last_seen, last_run = excluded.last_run
 """
 
 
-_UPSERT_TEXT_FINDINGS = """
+_UPSERT_TEXT_FINDINGS = f"""
 INSERT INTO findings (key, site, kind, category, text, suggestion, context, severity, status,
                       first_seen, last_seen, first_run, last_run)
 SELECT h.finding_key, :site, h.kind, h.category, h.text, h.suggestion, h.context, h.severity,
        'open', :now, :now, :run, :run
 FROM page_hits h JOIN pages p ON p.url = h.page_url AND p.last_run = :run
-WHERE true
+WHERE {_TEXT_OK}
 GROUP BY h.finding_key
 ON CONFLICT(key) DO UPDATE SET suggestion = excluded.suggestion, severity = excluded.severity,
   last_seen = excluded.last_seen, last_run = excluded.last_run
 """
 
-_UPSERT_TEXT_OCCURRENCES = """
+_UPSERT_TEXT_OCCURRENCES = f"""
 INSERT INTO occurrences (finding_id, page_url, element, attr, anchor, is_home,
                          first_seen, last_seen, last_run)
 SELECT f.id, h.page_url, h.field, NULL, NULL, p.is_home, :now, :now, :run
 FROM page_hits h
 JOIN pages p ON p.url = h.page_url AND p.last_run = :run
 JOIN findings f ON f.key = h.finding_key
-WHERE true
+WHERE {_TEXT_OK}
 ON CONFLICT(finding_id, page_url) DO UPDATE SET element = excluded.element,
   is_home = excluded.is_home, last_seen = excluded.last_seen, last_run = excluded.last_run
 """
-
-
-def _transition(db: Database, where: str, params: dict, to: str, run: int, note: str) -> int:
-    """Move matching findings to `to` as the machine, one event each."""
-    ts = params["now"]
-    rows = db.execute(
-        f"SELECT id, status FROM findings WHERE {where}", params
-    ).fetchall()
-    for fid, old in rows:
-        db.execute(
-            "UPDATE findings SET status = ?, status_changed_at = ?, status_by = ? WHERE id = ?",
-            (to, ts, MACHINE, fid),
-        )
-        db.execute(
-            "INSERT INTO events (finding_id, at, actor, from_status, to_status, note, run_id) "
-            "VALUES (?,?,?,?,?,?,?)",
-            (fid, ts, MACHINE, old, to, note, run),
-        )
-    return len(rows)
 
 
 def finish_run(
@@ -122,14 +119,14 @@ def finish_run(
         db.execute(_UPSERT_LINK_OCCURRENCES, params)
         db.execute(_UPSERT_TEXT_FINDINGS, params)
         db.execute(_UPSERT_TEXT_OCCURRENCES, params)
-        reopened = _transition(
+        reopened = machine_transition(
             db, "last_run = :run AND site = :site AND status = 'rectified'", params,
             "open", run_id, "再次发现，重新打开",
         )
         rectified = 0
         if complete:
             # Only a complete crawl saw every page, so only it may say a finding is gone.
-            rectified = _transition(
+            rectified = machine_transition(
                 db, "site = :site AND status = 'open' AND last_run < :run", params,
                 "rectified", run_id, "完整巡检未再发现，机器确认已整改",
             )

@@ -146,7 +146,7 @@ def m002_page_hits(db: Database) -> None:
     db["page_hits"].create(
         {
             "page_url": str,
-            "finding_key": str,  # findings.key: "text:" + the hit's key
+            "finding_key": str,  # findings.key (store.keys.text_key)
             "kind": str,
             "category": str,
             "rule": str,
@@ -174,3 +174,47 @@ def m003_sites(db: Database) -> None:
         },
         pk="name",
     )
+
+
+@migrations()
+def m004_review(db: Database) -> None:
+    """The review UI: app settings (the session key), accounts, the whitelist, recheck results."""
+    db["settings"].create({"key": str, "value": str}, pk="key")
+    db["users"].create({"name": str, "password_hash": str, "created_at": str}, pk="name")
+    db["whitelist"].create(
+        {
+            "id": int,
+            "kind": str,  # text (findings.text of wording/privacy) | link (findings.link, a url_key)
+            "value": str,
+            "page_url": str,  # NULL: everywhere
+            "finding_id": int,  # the false positive that created it
+            "created_at": str,
+            "created_by": str,
+            "note": str,
+            "revoked_at": str,  # set when the finding leaves false_positive; rows are never deleted
+            "revoked_by": str,
+        },
+        pk="id",
+    )
+    db["whitelist"].create_index(["value"])
+    db["rechecks"].create(
+        {
+            "id": int,
+            "finding_id": int,
+            "at": str,
+            "actor": str,
+            "status": str,  # the finding's status when rechecked
+            "result": str,  # gone | still_there | unreachable
+            "detail": str,  # JSON list of {url, result, detail} per page (and the link target)
+        },
+        pk="id",
+        foreign_keys=[("finding_id", "findings", "id")],
+    )
+    db["rechecks"].create_index(["finding_id"])
+
+
+@migrations()
+def m005_incremental(db: Database) -> None:
+    """Re-crawl cheaply: which wordlists checked a page, and when a link was really requested."""
+    db["pages"].add_column("checked_with", str)  # fingerprint of the wordlists; see textcheck
+    db["links"].add_column("checked_at", str)  # last real request (cached verdicts keep it)

@@ -8,27 +8,29 @@ import time
 
 from sqlite_utils import Database
 
-from crawler.items import LinkCheck, Page
+from crawler.items import LinkCheck, Page, PageUnchanged
 from crawler.store.db import now
+from crawler.store.keys import text_key
 
 _PAGE_SQL = """
 INSERT INTO pages (url, site, final_url, status, title, content_type, encoding, depth, is_home,
-                   content_hash, etag, last_modified, first_seen, last_seen, last_run)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                   content_hash, etag, last_modified, checked_with, first_seen, last_seen, last_run)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT(url) DO UPDATE SET site=excluded.site, final_url=excluded.final_url,
   status=excluded.status, title=excluded.title, content_type=excluded.content_type,
   encoding=excluded.encoding, depth=excluded.depth, is_home=excluded.is_home,
   content_hash=excluded.content_hash, etag=excluded.etag, last_modified=excluded.last_modified,
-  last_seen=excluded.last_seen, last_run=excluded.last_run
+  checked_with=excluded.checked_with, last_seen=excluded.last_seen, last_run=excluded.last_run
 """
 _LINK_SQL = """
 INSERT INTO links (url, site, internal, outcome, category, http_status, error, final_url, method,
-                   first_seen, last_seen, last_run)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                   checked_at, first_seen, last_seen, last_run)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT(url) DO UPDATE SET site=excluded.site, internal=excluded.internal,
   outcome=excluded.outcome, category=excluded.category, http_status=excluded.http_status,
   error=excluded.error, final_url=excluded.final_url, method=excluded.method,
-  last_seen=excluded.last_seen, last_run=excluded.last_run
+  checked_at=COALESCE(excluded.checked_at, links.checked_at), last_seen=excluded.last_seen,
+  last_run=excluded.last_run
 """
 _HIT_SQL = (
     "INSERT OR REPLACE INTO page_hits (page_url, finding_key, kind, category, rule, text, suggestion, "
@@ -53,6 +55,7 @@ class RunWriter:
         self._pages: list[Page] = []
         self._links: list[LinkCheck] = []
         self._hits: list[tuple[str, list]] = []
+        self._unchanged: list[str] = []
         self.pages_written = 0
         self.links_written = 0
         started = now()
@@ -74,31 +77,36 @@ class RunWriter:
         self._links.append(link)
         self._maybe_flush()
 
+    def page_unchanged(self, item: PageUnchanged) -> None:
+        self._unchanged.append(item.url)
+        self._maybe_flush()
+
     def set_page_hits(self, page_url: str, hits: list) -> None:
         """Replace what the text checks found on a page (textcheck Hit objects)."""
         self._hits.append((page_url, hits))
         self._maybe_flush()
 
     def _maybe_flush(self) -> None:
-        pending = len(self._pages) + len(self._links) + len(self._hits)
+        pending = len(self._pages) + len(self._links) + len(self._hits) + len(self._unchanged)
         if pending >= self.batch_size or time.monotonic() - self._last_flush >= self.max_delay:
             self.flush()
 
     def flush(self) -> None:
         self._last_flush = time.monotonic()
-        if not self._pages and not self._links and not self._hits:
+        if not (self._pages or self._links or self._hits or self._unchanged):
             return
         ts = now()
         run, site = self.run_id, self.site
-        pages, links, hits = self._pages, self._links, self._hits
-        self._pages, self._links, self._hits = [], [], []
+        pages, links, hits, unchanged = self._pages, self._links, self._hits, self._unchanged
+        self._pages, self._links, self._hits, self._unchanged = [], [], [], []
         with self.db.conn:
             conn = self.db.conn
             conn.executemany(
                 _PAGE_SQL,
                 [
                     (p.url, site, p.final_url, p.status, p.title, p.content_type, p.encoding,
-                     p.depth, int(p.is_home), p.content_hash, p.etag, p.last_modified, ts, ts, run)
+                     p.depth, int(p.is_home), p.content_hash, p.etag, p.last_modified, p.checked_with,
+                     ts, ts, run)
                     for p in pages
                 ],
             )
@@ -110,7 +118,7 @@ class RunWriter:
                 _LINK_SQL,
                 [
                     (x.url, site, int(x.internal), x.outcome, x.category, x.http_status, x.error,
-                     x.final_url, x.method, ts, ts, run)
+                     x.final_url, x.method, None if x.method == "cache" else ts, ts, ts, run)
                     for x in links
                 ],
             )
@@ -118,14 +126,18 @@ class RunWriter:
             conn.executemany(
                 _HIT_SQL,
                 [
-                    (url, "text:" + h.key, h.kind, h.category, h.rule, h.text, h.suggestion, h.context,
+                    (url, text_key(site, h.key), h.kind, h.category, h.rule, h.text, h.suggestion, h.context,
                      h.severity, h.field)
                     for url, page_hits in hits for h in page_hits
                 ],
             )
+            conn.executemany(
+                "UPDATE pages SET last_seen = ?, last_run = ? WHERE url = ?",
+                [(ts, run, url) for url in unchanged],
+            )
             conn.execute(
                 "UPDATE runs SET pages = pages + ?, links = links + ? WHERE id = ?",
-                (len(pages), len(links), run),
+                (len(pages) + len(unchanged), len(links), run),
             )
-        self.pages_written += len(pages)
+        self.pages_written += len(pages) + len(unchanged)
         self.links_written += len(links)

@@ -8,6 +8,7 @@ category ``NAME``. A broken line raises :class:`WordlistError`, it is never skip
 
 from __future__ import annotations
 
+import hashlib
 import importlib.resources
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -66,6 +67,16 @@ class Wordlists:
     def entries(self) -> Iterable[Entry]:
         for terms in self.categories.values():
             yield from terms.values()
+
+    def fingerprint(self) -> str:
+        """Changes whenever a term, suggestion or whitelist phrase does: pages checked with
+        other lists must be checked again even if they did not change."""
+        digest = hashlib.sha256()
+        for e in sorted(self.entries(), key=lambda e: (e.category, e.term)):
+            digest.update(f"{e.category}\x1f{e.term}\x1f{e.suggestion}\n".encode())
+        for phrase in sorted(self.whitelist):
+            digest.update(f"whitelist\x1f{phrase}\n".encode())
+        return digest.hexdigest()[:16]
 
     def add(self, entry: Entry) -> None:
         """Add one entry; the same term with another suggestion in a category is an error."""
