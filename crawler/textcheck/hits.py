@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from .privacy import mask_ids
 
 CONTEXT_CHARS = 20
+KEY_CONTEXT_CHARS = 8  # of the context, what identifies a finding (see matcher)
 _WS_RE = re.compile(r"\s+")
 
 

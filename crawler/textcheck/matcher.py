@@ -15,7 +15,7 @@ import jieba
 
 from .codes import ID_NUMBER, OUTDATED, PRIVACY, SENSITIVE, SERIOUS, TYPO, WORDING, severity_of
 from .extract import extract_visible
-from .hits import Hit, context_of, make_key
+from .hits import KEY_CONTEXT_CHARS, Hit, context_of, make_key
 from .normalize import SEPARATORS, Normalized, squeeze, squeeze_map
 from .privacy import find_ids, id_digest, mask_id
 from .scan import Scanner
@@ -96,6 +96,9 @@ class TextChecker:
             start, end = norm.span_to_original(cand.start, cand.end)
             matched = text[start:end]
             context = context_of(text, start, end)
+            # The key uses a narrower context than the one shown, so an edit a sentence away
+            # does not turn a finding into a "rectified" one and a new one.
+            key_context = context_of(text, start, end, KEY_CONTEXT_CHARS)
             for entry in cand.entries:
                 rule = f"{entry.category}:{entry.term}"
                 hits.append(
@@ -110,7 +113,7 @@ class TextChecker:
                         field=field,
                         start=start,
                         end=end,
-                        key=make_key(rule, matched, context),
+                        key=make_key(rule, matched, key_context),
                     )
                 )
         hits.sort(key=lambda h: (h.start, h.end, h.rule))
@@ -131,7 +134,7 @@ class TextChecker:
             start=start,
             end=end,
             # Keyed on a digest of the raw number: never stored, yet recheck can compare.
-            key=make_key(ID_NUMBER, id_digest(number), context),
+            key=make_key(ID_NUMBER, id_digest(number), context_of(text, start, end, KEY_CONTEXT_CHARS)),
         )
 
     def _candidates(self, text: str) -> list[_Candidate]:
