@@ -111,7 +111,10 @@ _default_resolver = Resolver()
 def extract_links(
     root: etree._Element, page_url: str, resolve: Resolver = _default_resolver
 ) -> tuple[list[Link], int]:
-    """Return (links, non-http count). `<base href>` is honoured; fragments dropped."""
+    """Return (links, non-http count): each distinct URL once, from its first element.
+
+    `<base href>` is honoured; fragments dropped.
+    """
     base = page_url
     for el in root.iter("base"):
         href = (el.get("href") or "").strip()
@@ -119,6 +122,7 @@ def extract_links(
             base = urljoin(page_url, href)
         break
     links: list[Link] = []
+    on_page: set[str] = set()
     skipped = 0
     for el in root.iter(*LINK_ATTRS):
         tag = el.tag
@@ -145,5 +149,7 @@ def extract_links(
                 if not absolute[:8].lower().startswith(("http://", "https://")):
                     skipped += 1
                     continue
-                links.append(Link(absolute, tag, attr, _anchor(el)))
+                if absolute not in on_page:  # nav and footer repeat links; one is enough
+                    on_page.add(absolute)
+                    links.append(Link(absolute, tag, attr, _anchor(el)))
     return links, skipped

@@ -211,9 +211,9 @@ def test_anchor_is_truncated():
     assert links[0].anchor == "长" * ANCHOR_MAX
 
 
-def test_document_order_and_duplicates_kept():
+def test_document_order_and_each_url_once_with_its_first_anchor():
     links, _ = links_of('<a href="b.html">b</a><a href="a.html">a</a><a href="b.html#x">b2</a>')
-    assert [ln.url for ln in links] == [D + "b.html", D + "a.html", D + "b.html"]
+    assert [(ln.url, ln.anchor) for ln in links] == [(D + "b.html", "b"), (D + "a.html", "a")]
 
 
 @pytest.mark.parametrize(
