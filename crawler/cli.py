@@ -11,6 +11,7 @@ from crawler import __version__
 from crawler.errors import DuwangError
 from crawler.render import render_document_hits, render_findings, render_summary
 from crawler.report.commands import add_commands as add_report_commands
+from crawler.review.commands import add_commands as add_review_commands
 from crawler.runner import CrawlOptions
 from crawler.store import open_db
 from crawler.store.queries import KINDS, STATUSES, list_findings
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port for the demo portal (default: 8642, or any free one)")
     p.set_defaults(func=cmd_demo)
     add_report_commands(sub)
+    add_review_commands(sub)
     return parser
 
 

@@ -1,0 +1,330 @@
+"""Recheck (复核): re-fetch a finding's pages now and run the same check again. No Scrapy.
+
+Staff who say "fixed" get an answer in seconds. The result is one of:
+
+- ``gone`` 已整改: every page was fetched and none has the problem any more (for a link: the
+  target answers now, or no page links to it any more);
+- ``still_there`` 疑似未整改: at least one page still has it;
+- ``unreachable`` 页面无法访问: no page still has it, but some could not be fetched, so we
+  cannot say it is gone.
+
+Each recheck is stored in the ``rechecks`` table (when, who, the status then, the result and
+what each page gave). It does not change the finding's status: that stays a staff or crawl
+decision, and the reports count status changes only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import ssl
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from http.client import HTTPException
+
+from lxml import html as lxml_html
+from sqlite_utils import Database
+
+from crawler import __version__
+from crawler.errors import DuwangError
+from crawler.links import extract_links
+from crawler.outcomes import OK, Soft404, classify_status
+from crawler.store.db import now
+from crawler.store.keys import text_key
+from crawler.store.lifecycle import FindingNotFound
+from crawler.store.queries import list_findings
+from crawler.store.sites import load_sites
+from crawler.textcheck import TextChecker
+from crawler.urls import netloc_key, url_key
+
+GONE, STILL_THERE, UNREACHABLE = "gone", "still_there", "unreachable"
+RESULT_LABELS = {GONE: "已整改", STILL_THERE: "疑似未整改", UNREACHABLE: "页面无法访问"}
+LINK_KINDS = ("dead_link", "unverified_link")
+
+USER_AGENT = f"duwang/{__version__} (+读网 government-portal quality monitor; recheck)"
+# http.client sends headers as latin-1: pass the UTF-8 bytes through, as Scrapy sends them.
+_UA_HEADER = USER_AGENT.encode("utf-8").decode("latin-1")
+MAX_PAGE_BYTES = 5_000_000
+MAX_CHECK_BYTES = 65_536
+WORKERS = 8
+
+_CHECK_LOCK = threading.Lock()  # one TextChecker is shared by the fetch threads
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class RecheckError(DuwangError):
+    pass
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str
+    status: int | None  # None: no HTTP answer
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    final_url: str = ""
+    error: str = ""
+
+    @property
+    def answered(self) -> bool:
+        return self.status is not None
+
+    def text(self) -> str:
+        return decode_body(self.body, self.headers.get("content-type", ""))
+
+
+@dataclass(frozen=True)
+class PageResult:
+    url: str
+    result: str  # gone | still_there | unreachable
+    detail: str
+
+
+@dataclass(frozen=True)
+class Recheck:
+    finding_id: int
+    at: str
+    actor: str
+    status: str
+    result: str
+    pages: list[PageResult]
+
+    @property
+    def label(self) -> str:
+        return RESULT_LABELS[self.result]
+
+
+_opener = urllib.request.build_opener()  # follows up to 10 redirects, like the crawl
+
+
+def fetch(url: str, method: str = "GET", timeout: float = 10.0, max_bytes: int = MAX_PAGE_BYTES) -> Fetched:
+    """One request, redirects followed; never raises for network or HTTP errors."""
+    req = urllib.request.Request(url, method=method, headers={"User-Agent": _UA_HEADER, "Accept": "*/*"})
+    try:
+        with _opener.open(req, timeout=timeout) as resp:
+            body = resp.read(max_bytes) if method != "HEAD" else b""
+            return Fetched(url, resp.status, _headers(resp.headers), body, resp.geturl())
+    except urllib.error.HTTPError as exc:
+        try:
+            body = exc.read(max_bytes) if method != "HEAD" else b""
+        except (OSError, HTTPException):
+            body = b""
+        return Fetched(url, exc.code, _headers(exc.headers), body, exc.geturl() or url, f"HTTP {exc.code}")
+    except urllib.error.URLError as exc:
+        return Fetched(url, None, error=_reason(exc.reason))
+    except TimeoutError:
+        return Fetched(url, None, error="timeout")
+    except (OSError, HTTPException, ValueError) as exc:
+        return Fetched(url, None, error=_reason(exc))
+
+
+def _headers(headers) -> dict[str, str]:
+    return {k.lower(): v for k, v in (headers or {}).items()}
+
+
+def _reason(reason: object) -> str:
+    if isinstance(reason, socket.gaierror):
+        return "dns: " + str(reason)
+    if isinstance(reason, ConnectionRefusedError):
+        return "refused"
+    if isinstance(reason, ConnectionResetError):
+        return "reset"
+    if isinstance(reason, TimeoutError):
+        return "timeout"
+    if isinstance(reason, ssl.SSLError):
+        return "tls: " + str(reason)
+    return str(reason) or type(reason).__name__
+
+
+def decode_body(body: bytes, content_type: str = "") -> str:
+    """Header charset, else <meta> charset, else UTF-8, else GB18030 (a superset of GBK)."""
+    candidates = []
+    m = re.search(r"charset=([\w-]+)", content_type, re.I)
+    if m:
+        candidates.append(m.group(1))
+    m2 = _CHARSET.search(body[:4096])
+    if m2:
+        candidates.append(m2.group(1).decode("ascii", "ignore"))
+    candidates += ["utf-8", "gb18030"]
+    for name in candidates:
+        name = "gb18030" if name.lower() in ("gb2312", "gbk", "gb18030") else name
+        try:
+            return body.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("gb18030", errors="replace")
+
+
+def check_target(
+    url: str, internal: bool, timeout: float, soft404: Soft404 | None = None
+) -> tuple[bool, str]:
+    """(alive, detail) for a link target: HEAD, then GET when HEAD fails."""
+    got = fetch(url, "HEAD", timeout)
+    if not got.answered or got.status >= 400:
+        got = fetch(url, "GET", timeout, MAX_CHECK_BYTES)
+    if not got.answered:
+        return False, got.error
+    text = got.text() if got.body else ""
+    verdict = classify_status(got.status, got.headers, text[:4000], internal)
+    if verdict.outcome != OK:
+        return False, f"{verdict.detail} ({verdict.category})"
+    if text and "html" in got.headers.get("content-type", "html"):
+        said = (soft404 or Soft404()).match(_first(_TITLE, text), _first(_H1, text))
+        if said:
+            return False, f"HTTP {got.status}, 页面提示「{said}」(soft_404)"
+    return True, f"HTTP {got.status}"
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str:
+    m = pattern.search(text)
+    return _TAGS.sub("", m.group(1)).strip() if m else ""
+
+
+def _page_links(page_url: str, link: str, timeout: float) -> PageResult:
+    got = fetch(page_url, "GET", timeout)
+    if not got.answered or got.status >= 400:
+        return PageResult(page_url, UNREACHABLE, got.error or f"HTTP {got.status}")
+    try:
+        root = lxml_html.fromstring(got.text())
+    except (ValueError, lxml_html.etree.ParserError):
+        return PageResult(page_url, GONE, "页面为空，已无该链接")
+    links, _ = extract_links(root, got.final_url or page_url)
+    if any(url_key(x.url) == link for x in links):
+        return PageResult(page_url, STILL_THERE, "页面仍链接到该地址")
+    return PageResult(page_url, GONE, "页面已无该链接")
+
+
+def _page_text(page_url: str, finding: dict, checker: TextChecker, timeout: float) -> PageResult:
+    got = fetch(page_url, "GET", timeout)
+    if not got.answered or got.status >= 400:
+        return PageResult(page_url, UNREACHABLE, got.error or f"HTTP {got.status}")
+    key = finding["key"]
+    with _CHECK_LOCK:
+        hits = checker.check_html(got.text())
+    for hit in hits:
+        same_key = text_key(finding["site"] or "", hit.key) == key
+        if same_key or (hit.category == finding["category"] and hit.text == finding["text"]):
+            return PageResult(page_url, STILL_THERE, f"页面仍有「{hit.text}」")
+    return PageResult(page_url, GONE, "页面已无该问题")
+
+
+def overall(pages: Iterable[PageResult]) -> str:
+    results = {p.result for p in pages}
+    if STILL_THERE in results:
+        return STILL_THERE
+    if UNREACHABLE in results or not results:
+        return UNREACHABLE
+    return GONE
+
+
+def recheck_finding(
+    finding: dict, checker: Callable[[], TextChecker], *, internal_hosts: set[str], timeout: float = 10.0
+) -> tuple[str, list[PageResult]]:
+    """The result for one finding and each page's result.
+
+    `finding` is a list_findings record plus the findings columns ``key`` and ``link``.
+    """
+    pages = finding["pages"]
+    if finding["kind"] in LINK_KINDS:
+        target = finding["target"] or finding["link"]
+        alive, detail = check_target(target, netloc_key(target) in internal_hosts, timeout)
+        if alive:
+            return GONE, [PageResult(target, GONE, f"链接已可访问：{detail}")]
+        first = PageResult(target, STILL_THERE, f"链接仍不可用：{detail}")
+        with ThreadPoolExecutor(WORKERS) as pool:
+            results = list(pool.map(lambda p: _page_links(p, finding["link"], timeout), pages))
+        if not pages:
+            return STILL_THERE, [first]
+        return overall(results), [first, *results]
+    text_checker = checker()
+    with ThreadPoolExecutor(WORKERS) as pool:
+        results = list(pool.map(lambda p: _page_text(p, finding, text_checker, timeout), pages))
+    return overall(results), results
+
+
+def recheck(
+    db: Database,
+    ids: Iterable[int],
+    *,
+    actor: str,
+    checker: Callable[[], TextChecker] | TextChecker | None = None,
+    timeout: float = 10.0,
+) -> list[Recheck]:
+    """Recheck findings `ids` and record each result. Raises FindingNotFound for unknown ids."""
+    ids = list(dict.fromkeys(int(i) for i in ids))
+    if not ids:
+        raise RecheckError("no finding ids given")
+    rows = {r["id"]: r for r in list_findings(db, ids=ids)}
+    missing = [i for i in ids if i not in rows]
+    if missing:
+        raise FindingNotFound("no finding with id " + ", ".join(map(str, missing)))
+    extra = {r[0]: {"key": r[1], "link": r[2]} for r in db.execute(
+        f"SELECT id, key, link FROM findings WHERE id IN ({','.join('?' * len(ids))})", ids
+    ).fetchall()}
+    hosts = _internal_hosts(db)
+    get_checker = _lazy(checker)
+    out = []
+    for fid in ids:
+        finding = {**rows[fid], **extra[fid]}
+        result, pages = recheck_finding(finding, get_checker, internal_hosts=hosts, timeout=timeout)
+        out.append(Recheck(fid, now(), actor, finding["status"], result, pages))
+    with db.conn:
+        for r in out:
+            db.execute(
+                "INSERT INTO rechecks (finding_id, at, actor, status, result, detail) VALUES (?,?,?,?,?,?)",
+                (r.finding_id, r.at, r.actor, r.status, r.result,
+                 json.dumps([asdict(p) for p in r.pages], ensure_ascii=False)),
+            )
+    return out
+
+
+def latest_rechecks(db: Database, ids: Iterable[int] | None = None) -> dict[int, dict]:
+    """The last recheck of each finding (of `ids`, or all): {finding_id: row with pages parsed}."""
+    sql = "SELECT * FROM rechecks WHERE id IN (SELECT max(id) FROM rechecks GROUP BY finding_id)"
+    params: list = []
+    if ids is not None:
+        ids = list(ids)
+        if not ids:
+            return {}
+        sql += f" AND finding_id IN ({','.join('?' * len(ids))})"
+        params = ids
+    return {r["finding_id"]: {**dict(r), "pages": json.loads(r["detail"] or "[]")}
+            for r in db.query(sql, params)}
+
+
+def rechecks_of(db: Database, finding_id: int) -> list[dict]:
+    return [{**dict(r), "pages": json.loads(r["detail"] or "[]")} for r in db.query(
+        "SELECT * FROM rechecks WHERE finding_id = ? ORDER BY id", [finding_id]
+    )]
+
+
+def _internal_hosts(db: Database) -> set[str]:
+    hosts = set()
+    for site in load_sites(db).values():
+        hosts.add(site.name)
+        hosts.update(netloc_key(u) for u in site.start_urls)
+    return hosts
+
+
+def _lazy(checker: Callable[[], TextChecker] | TextChecker | None) -> Callable[[], TextChecker]:
+    """Build the TextChecker (jieba, automaton) only when a wording finding needs it."""
+    if isinstance(checker, TextChecker):
+        return lambda: checker
+    if checker is not None:
+        return checker
+    built: list[TextChecker] = []
+
+    def get() -> TextChecker:
+        if not built:
+            built.append(TextChecker())
+        return built[0]
+
+    return get

@@ -1,0 +1,102 @@
+"""The Flask app factory and the per-request database connection."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, current_app, g
+from sqlite_utils import Database
+
+from crawler.review import security
+from crawler.store import open_db
+from crawler.textcheck import TextChecker
+
+SESSION_HOURS = 8
+
+
+def create_app(
+    db_path: str | os.PathLike[str],
+    *,
+    login_required: bool = False,
+    session_hours: float = SESSION_HOURS,
+    recheck_timeout: float = 10.0,
+    checker_factory: Callable[[], TextChecker] = TextChecker,
+) -> Flask:
+    """The review app for the database at `db_path` (which must exist).
+
+    `login_required` is what `duwang serve` sets for a non-loopback binding; without it the
+    app trusts loopback Host names only and records changes under the local user's name.
+    """
+    db = open_db(db_path, create=False)  # checks and migrates once
+    try:
+        key = security.secret_key(db)
+    finally:
+        db.close()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=key,
+        REVIEW_DB=str(Path(db_path)),
+        REVIEW_LOGIN_REQUIRED=login_required,
+        REVIEW_LOCAL_USER=_local_user(),
+        REVIEW_RECHECK_TIMEOUT=recheck_timeout,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=session_hours),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="duwang_review",
+        TRUSTED_HOSTS=None if login_required else security.LOOPBACK_HOSTS,
+        MAX_CONTENT_LENGTH=1_000_000,
+    )
+    app.extensions["duwang_checker"] = _Lazy(checker_factory)
+    security.install(app)
+    from crawler.review.views import bp
+
+    app.register_blueprint(bp)
+    app.teardown_appcontext(_close_db)
+    return app
+
+
+def get_db() -> Database:
+    """This request's connection (SQLite connections belong to one thread)."""
+    if "db" not in g:
+        conn = sqlite3.connect(current_app.config["REVIEW_DB"], timeout=30)
+        conn.execute("PRAGMA foreign_keys=ON")
+        g.db = Database(conn)
+    return g.db
+
+
+def get_checker() -> TextChecker:
+    return current_app.extensions["duwang_checker"]()
+
+
+def _close_db(_exc: BaseException | None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def _local_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
+
+
+class _Lazy:
+    """Build the TextChecker (jieba, automaton) once, on the first wording recheck."""
+
+    def __init__(self, factory: Callable[[], TextChecker]) -> None:
+        self._factory = factory
+        self._value: TextChecker | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> TextChecker:
+        with self._lock:
+            if self._value is None:
+                self._value = self._factory()
+            return self._value

@@ -1,0 +1,150 @@
+"""`duwang serve | mark | recheck | user`: argparse wiring for the review workflow."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import sys
+
+from crawler.errors import DuwangError
+from crawler.recheck import RESULT_LABELS, recheck
+from crawler.review.accounts import add_user, list_users
+from crawler.store import open_db
+from crawler.store.lifecycle import STATUS_LABELS, STATUSES, WHITELIST_SCOPES, mark
+
+
+class ReviewUsageError(DuwangError):
+    pass
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Add `serve`, `mark`, `recheck` and `user` to the duwang parser."""
+    p = subparsers.add_parser(
+        "serve", help="the review web UI (读网复查)",
+        description="Serve the review UI. On 127.0.0.1 (the default) it needs no login; on any "
+        "other address it requires an account made with 'duwang user add'.")
+    _db(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 for any free)")
+    p.set_defaults(func=cmd_serve)
+
+    p = subparsers.add_parser(
+        "mark", help="change the status of findings (with a note)",
+        description="Set findings to open (待整改), rectified (已整改), false_positive (误报) or "
+        "ignored (忽略). Every change is recorded with who, when and the note.")
+    _db(p)
+    p.add_argument("ids", nargs="+", type=int, metavar="ID", help="finding id(s)")
+    p.add_argument("--status", required=True, choices=STATUSES)
+    p.add_argument("--note", default="", help="why, e.g. what was fixed")
+    p.add_argument("--whitelist", choices=WHITELIST_SCOPES,
+                   help="with --status false_positive: stop flagging this text (or link) on its "
+                   "current pages ('page') or anywhere ('everywhere')")
+    p.add_argument("--by", default=None, metavar="NAME", help="who made the change (default: your login)")
+    p.set_defaults(func=cmd_mark)
+
+    p = subparsers.add_parser(
+        "recheck", help="re-fetch findings' pages now: 已整改, 疑似未整改 or 页面无法访问",
+        description="Fetch each finding's pages again and run the same check. Without IDs, every "
+        "finding marked rectified by staff and not yet confirmed by a crawl is rechecked.")
+    _db(p)
+    p.add_argument("ids", nargs="*", type=int, metavar="ID", help="finding id(s)")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
+    p.add_argument("--by", default=None, metavar="NAME", help="who asked (default: your login)")
+    p.set_defaults(func=cmd_recheck)
+
+    p = subparsers.add_parser("user", help="accounts for the review UI on a non-loopback address")
+    sub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    a = sub.add_parser("add", help="create an account (asks for the password)",
+                       description="Create an account for 'duwang serve --host ADDRESS'.")
+    _db(a)
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    a.add_argument("--replace", action="store_true", help="set a new password for an existing account")
+    a.set_defaults(func=cmd_user_add)
+    a = sub.add_parser("list", help="list the accounts")
+    _db(a)
+    a.set_defaults(func=cmd_user_list)
+
+
+def _db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default="duwang.db", help="SQLite database file (default: duwang.db)")
+
+
+def _me(name: str | None) -> str:
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from crawler.review.server import serve
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the way to stop it
+        serve(args.db, args.host, args.port)
+    return 0
+
+
+def cmd_mark(args: argparse.Namespace) -> int:
+    db = open_db(args.db, create=False)
+    try:
+        events = mark(db, args.ids, args.status, actor=_me(args.by), note=args.note, whitelist=args.whitelist)
+    finally:
+        db.close()
+    for e in events:
+        print(f"{e.finding_id}: {STATUS_LABELS[e.from_status]} → {STATUS_LABELS[e.to_status]}")
+    return 0
+
+
+def cmd_recheck(args: argparse.Namespace) -> int:
+    db = open_db(args.db, create=False)
+    try:
+        ids = args.ids or [r[0] for r in db.execute(
+            "SELECT id FROM findings WHERE status = 'rectified' AND status_by != 'machine' ORDER BY id"
+        ).fetchall()]
+        if not ids:
+            print("没有需要复核的问题（未给出编号，也没有人工标记为已整改的问题）。")
+            return 0
+        results = recheck(db, ids, actor=_me(args.by), timeout=args.timeout)
+    finally:
+        db.close()
+    for r in results:
+        print(f"{r.finding_id}: {RESULT_LABELS[r.result]}")
+        for p in r.pages:
+            print(f"    {RESULT_LABELS[p.result]}  {p.url}  {p.detail}")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        if not sys.stdin.isatty():
+            raise ReviewUsageError("standard input is not a terminal; use --password-stdin in scripts")
+        try:
+            password = getpass.getpass(f"{args.name} 的密码: ")
+            again = getpass.getpass("再次输入密码: ")
+        except EOFError:
+            raise ReviewUsageError("no password given; use --password-stdin in scripts") from None
+        if password != again:
+            raise ReviewUsageError("the two passwords differ")
+    db = open_db(args.db)
+    try:
+        add_user(db, args.name, password, replace=args.replace)
+    finally:
+        db.close()
+    print(f"账号 {args.name} 已{'更新' if args.replace else '创建'}。")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    db = open_db(args.db, create=False)
+    try:
+        for name in list_users(db):
+            print(name)
+    finally:
+        db.close()
+    return 0

@@ -1,0 +1,125 @@
+"""Recheck (复核) against a real loopback portal: fixed, still there, unreachable."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.demo.server import Reply
+from crawler.recheck import GONE, STILL_THERE, UNREACHABLE, latest_rechecks, recheck, rechecks_of
+from crawler.store.lifecycle import FindingNotFound, mark
+from crawler.store.sites import SiteInfo, save_site
+from crawler.textcheck import TextChecker
+from crawler.urls import netloc_key
+from tests.portal_site import page
+from tests.review.builders import crawl, events, finding_id
+
+TYPO_PAGE = page("通知", "<p>让我们再接再励，共创佳绩。</p>")
+MOVED_PAGE = page("通知", "<p>今年以来，各单位再接再励，成绩显著。</p>")
+FIXED_PAGE = page("通知", "<p>让我们再接再厉，共创佳绩。</p>")
+
+
+@pytest.fixture(scope="module")
+def checker() -> TextChecker:
+    return TextChecker()
+
+
+@pytest.fixture
+def portal(serve):
+    return serve({
+        "/": Reply(body=page("首页", '<a href="/news.html">新闻</a> <a href="/old.pdf">旧附件</a>')),
+        "/news.html": Reply(body=TYPO_PAGE),
+    })
+
+
+@pytest.fixture
+def db(fresh_db, portal, checker):
+    """Findings as a crawl of `portal` makes them: a dead link and a typo."""
+    home, news, old = portal.url, portal.url + "news.html", portal.url + "old.pdf"
+    site = netloc_key(home)
+    save_site(fresh_db, SiteInfo(site, [home]))
+    crawl(fresh_db, {home: [news, old], news: []}, dead={old},
+          hits={news: checker.check_html(TYPO_PAGE)}, site=site, home=home)
+    return fresh_db
+
+
+def _one(db, fid, checker):
+    [result] = recheck(db, [fid], actor="zhang", checker=checker, timeout=3)
+    return result
+
+
+def test_wording_unchanged_is_still_there(db, checker):
+    fid = finding_id(db, kind="wording")
+    r = _one(db, fid, checker)
+    assert (r.result, r.label) == (STILL_THERE, "疑似未整改")
+    assert [p.result for p in r.pages] == [STILL_THERE]
+
+
+def test_wording_fixed_is_gone(db, portal, checker):
+    fid = finding_id(db, kind="wording")
+    mark(db, [fid], "rectified", actor="zhang", note="改了")
+    portal.add_route("/news.html", Reply(body=FIXED_PAGE))
+    r = _one(db, fid, checker)
+    assert (r.result, r.label, r.status) == (GONE, "已整改", "rectified")
+
+
+def test_wording_moved_within_the_page_is_still_there(db, portal, checker):
+    portal.add_route("/news.html", Reply(body=MOVED_PAGE))  # new context, so a new key; same word
+    assert _one(db, finding_id(db, kind="wording"), checker).result == STILL_THERE
+
+
+def test_server_down_is_unreachable(db, portal, checker):
+    portal.stop()
+    r = _one(db, finding_id(db, kind="wording"), checker)
+    assert r.result == UNREACHABLE and r.label == "页面无法访问"
+    assert "refused" in r.pages[0].detail
+
+
+def test_page_gone_is_unreachable_not_fixed(db, portal, checker):
+    portal.add_route("/news.html", Reply(404, body="not found"))
+    r = _one(db, finding_id(db, kind="wording"), checker)
+    assert (r.result, r.pages[0].detail) == (UNREACHABLE, "HTTP 404")
+
+
+def test_dead_link_still_linked_is_still_there(db, portal, checker):
+    r = _one(db, finding_id(db, kind="dead_link"), checker)
+    assert r.result == STILL_THERE
+    assert [p.result for p in r.pages] == [STILL_THERE, STILL_THERE]  # the target, then the home page
+    assert ("HEAD", "/old.pdf") in portal.log and ("GET", "/old.pdf") in portal.log  # HEAD, then GET
+
+
+def test_dead_link_target_restored_is_gone(db, portal, checker):
+    portal.add_route("/old.pdf", Reply(body=b"%PDF-1.4", content_type="application/pdf"))
+    r = _one(db, finding_id(db, kind="dead_link"), checker)
+    assert r.result == GONE and "HTTP 200" in r.pages[0].detail
+
+
+def test_dead_link_removed_from_its_pages_is_gone(db, portal, checker):
+    portal.add_route("/", Reply(body=page("首页", '<a href="/news.html">新闻</a>')))
+    r = _one(db, finding_id(db, kind="dead_link"), checker)
+    assert r.result == GONE and [p.result for p in r.pages] == [STILL_THERE, GONE]
+
+
+def test_dead_link_with_server_down_is_unreachable(db, portal, checker):
+    portal.stop()
+    assert _one(db, finding_id(db, kind="dead_link"), checker).result == UNREACHABLE
+
+
+def test_results_are_recorded_without_changing_status(db, portal, checker):
+    fid = finding_id(db, kind="wording")
+    before = events(db)
+    _one(db, fid, checker)
+    portal.add_route("/news.html", Reply(body=FIXED_PAGE))
+    _one(db, fid, checker)
+    rows = rechecks_of(db, fid)
+    assert [(r["actor"], r["status"], r["result"]) for r in rows] == [
+        ("zhang", "open", STILL_THERE), ("zhang", "open", GONE)]
+    assert all(r["at"] for r in rows) and rows[1]["pages"][0]["url"].endswith("/news.html")
+    assert latest_rechecks(db)[fid]["result"] == GONE
+    assert events(db) == before  # the report counts status changes only
+    assert db["findings"].get(fid)["status"] == "open"
+
+
+def test_unknown_id(db, checker):
+    with pytest.raises(FindingNotFound, match="no finding with id 4242"):
+        recheck(db, [4242], actor="zhang", checker=checker)
+    assert db["rechecks"].count == 0
