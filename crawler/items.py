@@ -23,7 +23,7 @@ class Page:
     # (target url_key, href as linked, element, attr, anchor), one per distinct target
     outlinks: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     checked_with: str = ""  # fingerprint of the wordlists the text checks will use
-    html: str = ""  # decoded page, handed to the text checks; not stored
+    body: bytes = b""  # the page as received (in `encoding`), for the text checks; not stored
 
 
 @dataclass(slots=True)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+import lxml.html
 from lxml import etree
 
 from crawler.urls import NON_HTTP_SCHEMES
@@ -37,6 +38,22 @@ _SKIP_REL = frozenset({"preconnect", "dns-prefetch"})
 _REFRESH = re.compile(r"^\s*[\d.]+\s*[;,]\s*(?:url\s*=\s*)?['\"]?(?P<url>[^'\"]+)", re.I)
 _WS = re.compile(r"\s+")
 ANCHOR_MAX = 120
+
+
+_PARSERS: dict[str, etree.HTMLParser] = {}
+
+
+def parse_html(body: bytes, encoding: str) -> etree._Element:
+    """Parse page bytes in one C call (no str round trip), in the encoding the crawl chose."""
+    parser = _PARSERS.get(encoding)
+    if parser is None:
+        parser = _PARSERS[encoding] = lxml.html.HTMLParser(encoding=encoding, recover=True)
+    try:
+        root = lxml.html.document_fromstring(body, parser=parser)
+    except (etree.ParserError, LookupError, ValueError):
+        # Unknown to libxml2, or an empty document: let lxml decode what it can.
+        root = lxml.html.document_fromstring(body.decode(encoding, "replace") or "<html/>")
+    return root
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from scrapy import signals
 
@@ -62,7 +63,7 @@ class StorePipeline:
         if isinstance(item, Page):
             self.writer.add_page(item)
             if self.checks is not None:
-                self.checks.submit(item.url, item.html)
+                self.checks.submit(item.url, item.body, item.encoding)
         elif isinstance(item, PageUnchanged):
             self.writer.page_unchanged(item)
         elif isinstance(item, LinkCheck):
@@ -74,7 +75,10 @@ class StorePipeline:
         if writer is None:
             return
         if self.checks is not None:
+            started = time.monotonic()
             self.checks.close()
+            # Time the crawl waited for the text checks to catch up: tells whether they limit speed.
+            self.crawler.stats.set_value("duwang/textcheck/drain_s", round(time.monotonic() - started, 2))
         writer.flush()
         stats = {k: v for k, v in self.crawler.stats.get_stats().items() if k.startswith("duwang/")}
         if spider.start_problems and not spider.pages_parsed:

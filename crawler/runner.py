@@ -151,7 +151,7 @@ def run_crawls(all_opts: list[CrawlOptions]) -> list[SiteResult]:
         for index, opts in enumerate(all_opts):
             settings = build_settings(opts)
             if settings.getbool("DUWANG_DISK_QUEUE"):
-                # Pending requests wait on disk, so a big site's queue costs no memory.
+                # Past DUWANG_QUEUE_MEMORY_MAX, pending requests wait on disk (SpillingScheduler).
                 # The folder is removed after the run: the next run starts clean.
                 settings.set("JOBDIR", f"{queue_dir}/{index}", priority="cmdline")
             crawler = Crawler(PortalSpider, settings)

@@ -41,6 +41,9 @@ CONCURRENT_ITEMS = 1
 # end up in URLs instead are stripped (crawler.urls.strip_session).
 COOKIES_ENABLED = False
 
+# DownloaderStats serialises every request to measure it; our own counters suffice.
+DOWNLOADER_STATS = False
+
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 
 DOWNLOADER_MIDDLEWARES = {
@@ -91,7 +94,9 @@ DUWANG_EXCLUDE: list[str] = []  # regexes; matching URLs are neither crawled nor
 DUWANG_EXTERNAL_CACHE_DAYS = 7  # reuse a live external link's verdict this long; 0 = off
 DUWANG_COLUMNS: dict[str, str] = {}  # URL prefix -> 栏目
 DUWANG_DEPARTMENTS: dict[str, str] = {}  # URL prefix -> 责任单位
-DUWANG_DISK_QUEUE = True  # pending requests wait on disk (a temporary JOBDIR per run)
+DUWANG_DISK_QUEUE = True  # a big queue spills to disk (a temporary JOBDIR per run)
+DUWANG_QUEUE_MEMORY_MAX = 10_000  # requests kept in memory before the queue spills
+SCHEDULER = "crawler.scheduler.SpillingScheduler"
 DUWANG_PROGRESS_ENABLED = True
 DUWANG_TEXTCHECK_ENABLED = True
 DUWANG_CHECK_WORKERS = 1  # processes for the text checks; 0 = in the crawl process

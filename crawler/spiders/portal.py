@@ -20,7 +20,7 @@ from w3lib.url import safe_url_string
 from crawler.config import CrawlConfig
 from crawler.failures import HEAD_RETRY_CATEGORIES, classify_exception
 from crawler.items import LinkCheck, Page, PageUnchanged
-from crawler.links import extract_links
+from crawler.links import extract_links, parse_html
 from crawler.outcomes import DEAD, OK, Soft404, Verdict, classify_status
 from crawler.store import open_db
 from crawler.store.memory import CrawlMemory
@@ -35,6 +35,26 @@ from crawler.urls import (
 )
 
 PAGE, CHECK = "page", "check"
+
+
+class CrawlRequest(Request):
+    """A Request that goes to the disk queue cheaply.
+
+    Scrapy finds a callback's name with inspect.getmembers(spider) for every queued request;
+    ours are always spider methods, so their own name is the answer.
+    """
+
+    def to_dict(self, *, spider: Spider | None = None) -> dict:
+        d = {
+            "url": self.url,
+            "callback": self.callback.__name__ if self.callback else None,
+            "errback": self.errback.__name__ if self.errback else None,
+            "headers": dict(self.headers),
+            "_class": f"{type(self).__module__}.{type(self).__name__}",
+        }
+        for attr in self.attributes:
+            d.setdefault(attr, getattr(self, attr))
+        return d
 
 
 class PortalSpider(Spider):
@@ -99,7 +119,7 @@ class PortalSpider(Spider):
                 headers["If-None-Match"] = known["etag"]
             if known["last_modified"]:
                 headers["If-Modified-Since"] = known["last_modified"]
-        return Request(
+        return CrawlRequest(
             url,
             method=method,
             headers=headers,
@@ -192,7 +212,7 @@ class PortalSpider(Spider):
             yield self._link_check(response.request, response, verdict)
             yield from self._carry_forward(key, depth)
             return
-        root = response.selector.root
+        root = parse_html(response.body, response.encoding)
         title = _text(root.find(".//title"))
         heading = _text(next(iter(root.iter("h1")), None))
         soft = self.soft404.match(title, heading)
@@ -230,7 +250,7 @@ class PortalSpider(Spider):
             last_modified=response.headers.get(b"Last-Modified", b"").decode("latin-1"),
             outlinks=list(outlinks.values()),
             checked_with=self.fingerprint,
-            html=response.text,
+            body=response.body,
         )
 
     def _not_modified(self, response: Response, key: str, depth: int, verdict: Verdict) -> Iterable[object]:

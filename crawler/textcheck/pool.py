@@ -16,6 +16,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
+from w3lib.encoding import html_to_unicode
+
 from .hits import Hit
 from .matcher import TextChecker
 from .wordlists import load_wordlists
@@ -41,9 +43,14 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _check_batch(batch: list[tuple[str, str]]) -> list[PageHits]:
+def decode_html(body: bytes, encoding: str) -> str:
+    """Bytes to text the way Scrapy's response.text does (a BOM wins; bad bytes replaced)."""
+    return html_to_unicode(f"charset={encoding}", body)[1]
+
+
+def _check_batch(batch: list[tuple[str, bytes, str]]) -> list[PageHits]:
     assert _checker is not None
-    return [(url, _checker.check_html(html)) for url, html in batch]
+    return [(url, _checker.check_html(decode_html(body, enc))) for url, body, enc in batch]
 
 
 class CheckPool:
@@ -57,7 +64,7 @@ class CheckPool:
         self.on_result = on_result
         self.batch_size = batch_size
         self.max_pending = max_pending
-        self._batch: list[tuple[str, str]] = []
+        self._batch: list[tuple[str, bytes, str]] = []
         self._pending: deque[Future[list[PageHits]]] = deque()
         self._local: TextChecker | None = None
         self._executor: ProcessPoolExecutor | None = None
@@ -71,11 +78,12 @@ class CheckPool:
         else:
             self._local = TextChecker(load_wordlists([Path(d) for d in wordlist_dirs]))
 
-    def submit(self, url: str, html: str) -> None:
+    def submit(self, url: str, body: bytes, encoding: str) -> None:
+        """Check a page given as bytes in a known encoding (decoded where it is checked)."""
         if self._local is not None:
-            self.on_result(url, self._local.check_html(html))
+            self.on_result(url, self._local.check_html(decode_html(body, encoding)))
             return
-        self._batch.append((url, html))
+        self._batch.append((url, body, encoding))
         if len(self._batch) >= self.batch_size:
             self._send()
         self.collect()
