@@ -12,7 +12,6 @@ from crawler.errors import DuwangError
 from crawler.render import render_document_hits, render_findings, render_summary
 from crawler.report.commands import add_commands as add_report_commands
 from crawler.review.commands import add_commands as add_review_commands
-from crawler.runner import CrawlOptions
 from crawler.store import open_db
 from crawler.store.queries import KINDS, STATUSES, list_findings
 
@@ -95,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.nightly import crawl_sites
-    from crawler.runner import options_from_config
+    from crawler.runner import CrawlOptions, options_from_config
     from crawler.siteconfig import load_config
 
     overrides = dict(

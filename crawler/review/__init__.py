@@ -4,8 +4,7 @@ Modules by role: ``app`` (the factory and the per-request database), ``security`
 key, CSRF, login, headers), ``accounts`` (users with hashed passwords), ``listing`` (filters
 and the rows of the screen), ``export`` (the 整改清单 as XLSX/CSV), ``views`` (routes),
 ``server`` (binding rules and the WSGI server), ``commands`` (`duwang serve|mark|recheck|user`).
+
+Import the factory from ``crawler.review.app``: this package stays light, so the CLI does not
+load Flask for the commands that do not serve.
 """
-
-from crawler.review.app import create_app
-
-__all__ = ["create_app"]

@@ -8,7 +8,6 @@ import getpass
 import sys
 
 from crawler.errors import DuwangError
-from crawler.recheck import RESULT_LABELS, recheck
 from crawler.review.accounts import add_user, list_users
 from crawler.store import open_db
 from crawler.store.lifecycle import STATUS_LABELS, STATUSES, WHITELIST_SCOPES, mark
@@ -100,6 +99,8 @@ def cmd_mark(args: argparse.Namespace) -> int:
 
 
 def cmd_recheck(args: argparse.Namespace) -> int:
+    from crawler.recheck import RESULT_LABELS, recheck  # loads jieba and BeautifulSoup
+
     db = open_db(args.db, create=False)
     try:
         ids = args.ids or [r[0] for r in db.execute(

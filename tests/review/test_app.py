@@ -10,8 +10,8 @@ import time
 import pytest
 from openpyxl import load_workbook
 
-from crawler.review import create_app
 from crawler.review.accounts import AccountError, add_user, verify_user
+from crawler.review.app import create_app
 from crawler.review.export import HEADERS
 from crawler.review.server import ServeError, build_server, is_loopback
 from crawler.store.sites import SiteInfo, save_site
