@@ -16,7 +16,9 @@ import argparse
 import random
 import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -63,6 +65,21 @@ def median_time(fn: Callable[[], object], rounds: int = 3) -> float:
     return statistics.median(times)
 
 
+def _cli_time(text: str) -> float:
+    """Median wall time of the whole `duwang check-text` process (start-up included)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "draft.txt"
+        path.write_text(text, encoding="utf-8")
+        command = [sys.executable, "-m", "crawler.cli", "check-text", str(path), "--format", "jsonl"]
+
+        def run() -> None:
+            proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if proc.returncode not in (0, 1):
+                raise RuntimeError(proc.stderr.decode()[-500:])
+
+        return median_time(run)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=20.0, help="text size in MB (UTF-8)")
@@ -98,6 +115,7 @@ def main() -> int:
     plain = new_tokenizer([])
     t_jieba = median_time(lambda: list(plain.cut(one_mb, HMM=False)))
     t_jieba_hmm = median_time(lambda: list(plain.cut(one_mb)))
+    t_cli = _cli_time(text)
 
     rate = {
         "check_text, one call": mb / t_whole,
@@ -106,6 +124,7 @@ def main() -> int:
         "Aho-Corasick scan alone (UTF-8 bytes, Scanner)": mb / t_scan,
         "jieba.cut HMM=False (1 MB slice)": one_mb_size / t_jieba,
         "jieba.cut default (1 MB slice)": one_mb_size / t_jieba_hmm,
+        "whole `duwang check-text FILE` process": mb / t_cli,
     }
     by_category: dict[str, int] = {}
     for h in hits:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from .extract import extract_visible
-from .hits import Hit, line_col
+from .hits import Hit
 from .matcher import TextChecker
 
+_NEWLINE = re.compile("\n")
 _HTML_HINT = re.compile(r"<\s*(html|body|p|div|span|table|br|h[1-6]|a\s|title|meta)\b", re.I)
 
 
@@ -37,7 +39,12 @@ def check_document(checker: TextChecker, text: str, html: bool) -> list[Located]
     fields = extract_visible(text) if html else [("body", text)]
     found: list[Located] = []
     for field, field_text in fields:
-        for hit in checker.check_text(field_text, field):
-            line, column = line_col(field_text, hit.start)
-            found.append(Located(line, column, hit))
+        hits = checker.check_text(field_text, field)
+        if not hits:
+            continue
+        # One pass for the line starts, then a bisect per hit (a 20 MB draft has many hits).
+        starts = [0, *(m.end() for m in _NEWLINE.finditer(field_text))]
+        for hit in hits:
+            line = bisect.bisect_right(starts, hit.start)
+            found.append(Located(line, hit.start - starts[line - 1] + 1, hit))
     return found
