@@ -7,6 +7,7 @@ leaves them exactly as they were.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -169,7 +170,7 @@ def summarize_run(db: Database, run_id: int, rectified: int = 0, reopened: int =
     )
 
 
-def abandon_stale_runs(db: Database, alive: callable) -> int:
+def abandon_stale_runs(db: Database, alive: Callable[[int | None], bool]) -> int:
     """Mark runs left 'running' by a killed process as incomplete. Returns how many."""
     rows = db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall()
     stale = [rid for rid, pid in rows if not alive(pid)]
