@@ -136,7 +136,8 @@ def run_crawls(all_opts: list[CrawlOptions]) -> list[SiteResult]:
     for opts in all_opts:
         opts.start_urls = [validate_start_url(u) for u in opts.start_urls]
         load_wordlists([Path(d) for d in opts.wordlists])  # a broken line fails now, not mid-crawl
-    sites = [build_settings(o)["DUWANG_SITE"] for o in all_opts]
+    all_settings = [build_settings(o) for o in all_opts]
+    sites = [s["DUWANG_SITE"] for s in all_settings]
     if len(set(sites)) != len(sites):
         raise CrawlError("two sites share a name; give each [[site]] its own name")
     open_db(db_path).close()  # fail fast on a bad path or a newer schema
@@ -148,8 +149,7 @@ def run_crawls(all_opts: list[CrawlOptions]) -> list[SiteResult]:
         process = AsyncCrawlerProcess(base)
         logging.getLogger("scrapy").setLevel(all_opts[0].log_level)
         crawlers = []
-        for index, opts in enumerate(all_opts):
-            settings = build_settings(opts)
+        for index, (opts, settings) in enumerate(zip(all_opts, all_settings, strict=True)):
             if settings.getbool("DUWANG_DISK_QUEUE"):
                 # Past DUWANG_QUEUE_MEMORY_MAX, pending requests wait on disk (SpillingScheduler).
                 # The folder is removed after the run: the next run starts clean.

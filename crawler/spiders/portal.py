@@ -113,12 +113,14 @@ class PortalSpider(Spider):
                  method: str | None = None, conditional: bool = True) -> Request:
         method = method or ("GET" if kind == PAGE else "HEAD")
         headers = {}
+        meta = {"duwang_key": key, "duwang_kind": kind, "duwang_depth": depth, "duwang_internal": internal}
         if kind == PAGE and conditional and (known := self.memory.page(key)):
             # Validators from the last crawl: a 304 means alive and unchanged.
             if known["etag"]:
                 headers["If-None-Match"] = known["etag"]
             if known["last_modified"]:
                 headers["If-Modified-Since"] = known["last_modified"]
+            meta["duwang_known"] = (known["content_hash"], known["checked_with"])
         return CrawlRequest(
             url,
             method=method,
@@ -127,8 +129,7 @@ class PortalSpider(Spider):
             errback=self.on_error,
             dont_filter=True,
             priority=1 if kind == PAGE else 0,
-            meta={"duwang_key": key, "duwang_kind": kind, "duwang_depth": depth,
-                  "duwang_internal": internal},
+            meta=meta,
         )
 
     def key_of(self, url: str) -> str:
@@ -208,7 +209,7 @@ class PortalSpider(Spider):
             yield self._link_check(response.request, response, verdict)
             return
         self.seen.add(final_key)
-        if self._unchanged(response, key):
+        if self._unchanged(response):
             yield self._link_check(response.request, response, verdict)
             yield from self._carry_forward(key, depth)
             return
@@ -254,21 +255,27 @@ class PortalSpider(Spider):
         )
 
     def _not_modified(self, response: Response, key: str, depth: int, verdict: Verdict) -> Iterable[object]:
-        if self._unchanged(response, key):
+        if self._unchanged(response):
             yield self._link_check(response.request, response, verdict)
             yield from self._carry_forward(key, depth)
-        else:
+        elif "duwang_known" in response.meta:
             # Unchanged, but last checked with other wordlists: fetch the body once more.
-            yield self._request(response.request.url, key, PAGE, depth, True, conditional=False)
+            refetch = self._request(response.request.url, key, PAGE, depth, True, conditional=False)
+            refetch.meta["duwang_refetch"] = True
+            yield refetch
+        else:
+            # 304 without validators (a server that ignores them): alive; if this was our
+            # re-fetch, keep what the page had rather than lose it for the night.
+            yield self._link_check(response.request, response, verdict)
+            if response.meta.get("duwang_refetch"):
+                yield from self._carry_forward(key, depth)
 
-    def _unchanged(self, response: Response, key: str) -> bool:
+    def _unchanged(self, response: Response) -> bool:
         """304, or the same bytes as last time; either way checked with today's wordlists."""
-        known = self.memory.page(key)
-        if known is None or known["checked_with"] != self.fingerprint:
+        content_hash, checked_with = response.meta.get("duwang_known", ("", None))
+        if checked_with != self.fingerprint:
             return False
-        if response.status == 304:
-            return True
-        return bool(known["content_hash"]) and known["content_hash"] == _hash(response.body)
+        return response.status == 304 or (bool(content_hash) and content_hash == _hash(response.body))
 
     def _carry_forward(self, key: str, depth: int) -> Iterable[object]:
         """The page's stored links are checked again; its findings carry forward."""
