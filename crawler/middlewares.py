@@ -64,6 +64,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_exception(self, request: Request, exception: Exception):
         if request.meta.get("dont_retry") or not isinstance(exception, self.exceptions_to_retry):
             return None
+        if request.method == "HEAD":
+            return None  # the spider asks again with GET, which is retried itself
         retry = self._retry(request, exception)
         if retry is None:
             return None

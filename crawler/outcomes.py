@@ -95,7 +95,9 @@ def classify_status(
     if status < 400:
         return Verdict(OK)
     detail = f"HTTP {status}"
-    if status == 429:
+    lower = {k.lower() for k in headers}
+    if status == 429 or (status == 503 and "retry-after" in lower):
+        # "Come back later" (too many requests, or down for maintenance) is no verdict.
         return Verdict(UNVERIFIED, "rate_limited", detail)
     if status == 403 and (not internal or looks_like_waf(headers, body_start)):
         # Outside our own site we cannot tell a bot wall from a real refusal.

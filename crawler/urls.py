@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from posixpath import splitext
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
 
@@ -22,7 +22,7 @@ NON_HTTP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:", "ftp:", "
 SESSION_PARAMS = frozenset(
     {"jsessionid", "phpsessid", "sid", "sessionid", "session_id", "aspsessionid", "cfid", "cftoken"}
 )
-_PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.I)
+_PATH_SESSION = re.compile(rf";({'|'.join(SESSION_PARAMS)})=[^/?#]*", re.I)
 
 # Extensions that are fetched and parsed as pages when internal. Anything else internal
 # (pdf, doc, images…) is only checked. No extension counts as a page.
@@ -79,11 +79,12 @@ def strip_session(url: str) -> str:
     parts = urlsplit(url)
     if not parts.query:
         return url
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    kept = [(k, v) for k, v in pairs if k.lower() not in SESSION_PARAMS]
+    # Split the raw query: decoding and re-encoding would corrupt GBK-escaped values.
+    pairs = parts.query.split("&")
+    kept = [p for p in pairs if p.partition("=")[0].lower() not in SESSION_PARAMS]
     if len(kept) == len(pairs):
         return url
-    return urlunsplit(parts._replace(query=urlencode(kept)))
+    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 def url_key(url: str) -> str:

@@ -229,6 +229,12 @@ def test_only_transient_exceptions_are_retried(exc, retried):
         assert out is None
 
 
+def test_head_exceptions_are_left_to_the_get_fallback():
+    mw = make_retry()
+    head = Request("http://x/a", method="HEAD")
+    assert call(mw.process_exception, head, DownloadTimeoutError("slow")) is None
+
+
 def test_exception_retries_give_up():
     mw = make_retry(RETRY_TIMES=1)
     request = Request("http://x/a")

@@ -49,6 +49,8 @@ from crawler.outcomes import (
         (500, {}, "", True, DEAD, "http_5xx"),
         (502, {}, "", False, DEAD, "http_5xx"),
         (503, {}, "", True, DEAD, "http_5xx"),
+        # 503 with Retry-After: down for maintenance, come back later.
+        (503, {"Retry-After": "3600"}, "", True, UNVERIFIED, "rate_limited"),
         (429, {}, "", True, UNVERIFIED, "rate_limited"),
         (429, {}, "", False, UNVERIFIED, "rate_limited"),
         # 403 on our own site, nothing suggesting a firewall: the page refuses everyone.

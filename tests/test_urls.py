@@ -85,6 +85,12 @@ def test_strip_session(url, expected):
     assert strip_session(url) == expected
 
 
+def test_strip_session_keeps_gbk_escaped_values_apart():
+    bei, shang = "http://x.gov.cn/s.jsp?sid=1&q=%B1%B1", "http://x.gov.cn/s.jsp?sid=1&q=%C9%CF"
+    assert strip_session(bei) == "http://x.gov.cn/s.jsp?q=%B1%B1"
+    assert url_key(bei) != url_key(shang)
+
+
 # --- url_key ------------------------------------------------------------------------
 
 
