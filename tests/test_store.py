@@ -382,3 +382,21 @@ def test_killed_run_leaves_findings_untouched(fresh_db):
     writer.flush()  # the process dies here, before finish_run
     abandon_stale_runs(fresh_db, lambda pid: False)
     assert findings(fresh_db) == before
+
+
+def test_sites_sharing_a_dead_link_each_keep_their_finding(fresh_db):
+    """Site B checks the shared link after site A did but before A's run ends."""
+    other_home = "http://jyj.x.gov.cn/"
+    a = RunWriter(fresh_db, "A", [HOME])
+    b = RunWriter(fresh_db, "B", [other_home])
+    a.add_page(page(HOME, [DEAD2]))
+    a.add_link(check(DEAD2, dead=True))
+    a.flush()
+    b.add_page(page(other_home, [DEAD2], is_home=True))
+    b.add_link(check(DEAD2, dead=True))
+    b.flush()
+    for writer in (a, b):
+        finish_run(fresh_db, writer.run_id, writer.site, complete=True, reason="finished")
+    rows = list_findings(fresh_db, kind="dead_link")
+    assert sorted((r["site"], r["target"], r["pages"][0]) for r in rows) == [
+        ("A", DEAD2, HOME), ("B", DEAD2, other_home)]

@@ -34,7 +34,8 @@ class CrawlMemory:
         if max_age_days <= 0:
             return False
         row = self.db.execute(
-            "SELECT outcome, checked_at FROM links WHERE url = ?", [url_key]
+            "SELECT outcome, checked_at FROM links WHERE url = ? ORDER BY checked_at DESC LIMIT 1",
+            [url_key],
         ).fetchone()
         if row is None or row[0] != "ok" or not row[1]:
             return False

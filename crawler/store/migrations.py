@@ -218,3 +218,11 @@ def m005_incremental(db: Database) -> None:
     """Re-crawl cheaply: which wordlists checked a page, and when a link was really requested."""
     db["pages"].add_column("checked_with", str)  # fingerprint of the wordlists; see textcheck
     db["links"].add_column("checked_at", str)  # last real request (cached verdicts keep it)
+
+
+@migrations()
+def m006_links_per_site(db: Database) -> None:
+    """A link's verdict belongs to the site that checked it: two portals sharing a dead
+    external link must each keep their own row (one row let a site lose its finding)."""
+    db["links"].transform(pk=("site", "url"))
+    db["links"].create_index(["url"])

@@ -26,7 +26,7 @@ _LINK_SQL = """
 INSERT INTO links (url, site, internal, outcome, category, http_status, error, final_url, method,
                    checked_at, first_seen, last_seen, last_run)
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT(url) DO UPDATE SET site=excluded.site, internal=excluded.internal,
+ON CONFLICT(site, url) DO UPDATE SET internal=excluded.internal,
   outcome=excluded.outcome, category=excluded.category, http_status=excluded.http_status,
   error=excluded.error, final_url=excluded.final_url, method=excluded.method,
   checked_at=COALESCE(excluded.checked_at, links.checked_at), last_seen=excluded.last_seen,
