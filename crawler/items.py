@@ -22,7 +22,6 @@ class Page:
     last_modified: str = ""
     # (target url_key, href as linked, element, attr, anchor), one per distinct target
     outlinks: list[tuple[str, str, str, str, str]] = field(default_factory=list)
-    checked_with: str = ""  # fingerprint of the wordlists the text checks will use
     body: bytes = b""  # the page as received (in `encoding`), for the text checks; not stored
 
 

@@ -57,8 +57,11 @@ class StorePipeline:
         save_site(db, SiteInfo(site, list(spider.start_urls), dict(self.cfg.columns),
                                dict(self.cfg.departments)))
         if settings.getbool("DUWANG_TEXTCHECK_ENABLED", True):
-            self.checks = CheckPool(list(self.cfg.wordlists), self.writer.set_page_hits,
+            self.checks = CheckPool(list(self.cfg.wordlists), self._checked,
                                     workers=settings.getint("DUWANG_CHECK_WORKERS", 1))
+
+    def _checked(self, url: str, hits: list) -> None:
+        self.writer.set_page_hits(url, hits, self.crawler.spider.fingerprint)
 
     def process_item(self, item):
         if isinstance(item, Page):
@@ -75,9 +78,14 @@ class StorePipeline:
         writer = self.writer
         if writer is None:
             return
+        checks_failed = False
         if self.checks is not None:
             started = time.monotonic()
-            self.checks.close()
+            try:
+                self.checks.close()
+            except Exception:  # e.g. the worker died: record what we have, as incomplete
+                logger.exception("the text-check worker failed")
+                checks_failed = True
             # Time the crawl waited for the text checks to catch up: tells whether they limit speed.
             self.crawler.stats.set_value("duwang/textcheck/drain_s", round(time.monotonic() - started, 2))
         writer.flush()
@@ -86,6 +94,8 @@ class StorePipeline:
             reason = "start_url_failed"
         elif spider.max_pages_hit:
             reason = "max_pages"
+        elif checks_failed:
+            reason = "textcheck_failed"
         complete = reason == "finished"
         self.summary = finish_run(
             writer.db, writer.run_id, writer.site, complete=complete, reason=reason, stats=stats

@@ -400,3 +400,13 @@ def test_sites_sharing_a_dead_link_each_keep_their_finding(fresh_db):
     rows = list_findings(fresh_db, kind="dead_link")
     assert sorted((r["site"], r["target"], r["pages"][0]) for r in rows) == [
         ("A", DEAD2, HOME), ("B", DEAD2, other_home)]
+
+
+def test_a_page_counts_as_checked_only_once_its_hits_are_written(fresh_db):
+    writer = RunWriter(fresh_db, SITE, [HOME])
+    writer.add_page(page(HOME, [A]))
+    writer.flush()  # a crawl killed now must not think the page was text-checked
+    assert fresh_db["pages"].get(HOME)["checked_with"] == ""
+    writer.set_page_hits(HOME, [], "wordlists-v1")
+    writer.flush()
+    assert fresh_db["pages"].get(HOME)["checked_with"] == "wordlists-v1"

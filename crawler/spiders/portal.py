@@ -250,7 +250,6 @@ class PortalSpider(Spider):
             etag=response.headers.get(b"ETag", b"").decode("latin-1"),
             last_modified=response.headers.get(b"Last-Modified", b"").decode("latin-1"),
             outlinks=list(outlinks.values()),
-            checked_with=self.fingerprint,
             body=response.body,
         )
 

@@ -54,7 +54,7 @@ class RunWriter:
         self._last_flush = time.monotonic()
         self._pages: list[Page] = []
         self._links: list[LinkCheck] = []
-        self._hits: list[tuple[str, list]] = []
+        self._hits: list[tuple[str, list, str]] = []
         self._unchanged: list[str] = []
         self.pages_written = 0
         self.links_written = 0
@@ -81,9 +81,13 @@ class RunWriter:
         self._unchanged.append(item.url)
         self._maybe_flush()
 
-    def set_page_hits(self, page_url: str, hits: list) -> None:
-        """Replace what the text checks found on a page (textcheck Hit objects)."""
-        self._hits.append((page_url, hits))
+    def set_page_hits(self, page_url: str, hits: list, checked_with: str = "") -> None:
+        """Replace what the text checks found on a page (textcheck Hit objects).
+
+        `checked_with` (the wordlists' fingerprint) is stored with the hits, never before:
+        a crawl killed in between leaves the page to be checked again next time.
+        """
+        self._hits.append((page_url, hits, checked_with))
         self._maybe_flush()
 
     def _maybe_flush(self) -> None:
@@ -105,7 +109,8 @@ class RunWriter:
                 _PAGE_SQL,
                 [
                     (p.url, site, p.final_url, p.status, p.title, p.content_type, p.encoding,
-                     p.depth, int(p.is_home), p.content_hash, p.etag, p.last_modified, p.checked_with,
+                     # checked_with is set when the page's text-check results are written
+                     p.depth, int(p.is_home), p.content_hash, p.etag, p.last_modified, "",
                      ts, ts, run)
                     for p in pages
                 ],
@@ -122,14 +127,18 @@ class RunWriter:
                     for x in links
                 ],
             )
-            conn.executemany("DELETE FROM page_hits WHERE page_url = ?", [(url,) for url, _ in hits])
+            conn.executemany("DELETE FROM page_hits WHERE page_url = ?", [(url,) for url, _, _ in hits])
             conn.executemany(
                 _HIT_SQL,
                 [
                     (url, text_key(site, h.key), h.kind, h.category, h.rule, h.text, h.suggestion, h.context,
                      h.severity, h.field)
-                    for url, page_hits in hits for h in page_hits
+                    for url, page_hits, _ in hits for h in page_hits
                 ],
+            )
+            conn.executemany(
+                "UPDATE pages SET checked_with = ? WHERE url = ?",
+                [(checked_with, url) for url, _, checked_with in hits],
             )
             conn.executemany(
                 "UPDATE pages SET last_seen = ?, last_run = ? WHERE url = ?",
