@@ -56,6 +56,14 @@ def parse_html(body: bytes, encoding: str) -> etree._Element:
     return root
 
 
+def title_and_heading(root: etree._Element) -> tuple[str, str]:
+    """The page's <title> and first <h1>, whitespace collapsed: what soft-404 rules read."""
+    def text(el: etree._Element | None) -> str:
+        return " ".join(el.text_content().split()) if el is not None else ""
+
+    return text(root.find(".//title")), text(next(iter(root.iter("h1")), None))
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     url: str  # absolute, as linked (fragment removed)

@@ -10,8 +10,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import DownloadTimeoutError
 from scrapy.http import HtmlResponse, Response
 from twisted.internet import error as txerror
-from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
+from crawler.encoding import better_encoding
 from crawler.outcomes import parse_retry_after
 
 logger = logging.getLogger(__name__)
@@ -75,55 +75,15 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 class EncodingRepairMiddleware:
-    """Give HTML responses the right encoding when the server gets it wrong.
-
-    Scrapy trusts the Content-Type charset over the page's own <meta>, and with no
-    declaration at all it falls back to cp1252, which turns GBK into mojibake. Here:
-    a declared encoding that does not decode the body loses to the <meta> one, and
-    an undeclared body is UTF-8 if it decodes as such, else GB18030 (a GBK superset).
-    """
+    """Give page responses the right encoding when the server gets it wrong (see crawler.encoding)."""
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if not isinstance(response, HtmlResponse) or not response.body:
+        # Check GETs hold only a first chunk: nothing to decode there.
+        if request.meta.get("duwang_kind") != "page" or not isinstance(response, HtmlResponse):
             return response
-        body = response.body
         header = response._headers_encoding()  # noqa: SLF001 - Scrapy has no public accessor
-        meta = html_body_declared_encoding(body)
-        if body.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-            return response  # a BOM is authoritative, and Scrapy honours it
-        chosen = None
-        if header:
-            if not _decodes(body, header):
-                chosen = meta if meta and _decodes(body, meta) else _guess(body)
-            elif meta and _single_byte(header) and not _single_byte(meta) and _decodes(body, meta):
-                # Tomcat and friends default to ISO-8859-1, which "decodes" anything.
-                chosen = meta
-        elif meta:
-            if not _decodes(body, meta):
-                chosen = _guess(body)
-        else:
-            chosen = _guess(body)
+        chosen = better_encoding(response.body, header)
         if chosen is None:
             return response
-        logger.debug("encoding of %s set to %s (declared: %s/%s)", response.url, chosen, header, meta)
+        logger.debug("encoding of %s set to %s (declared: %s)", response.url, chosen, header)
         return response.replace(encoding=chosen)
-
-
-def _decodes(body: bytes, encoding: str) -> bool:
-    name = resolve_encoding(encoding)
-    if not name:
-        return False
-    try:
-        body.decode(name)
-    except (UnicodeDecodeError, LookupError):
-        return False
-    return True
-
-
-def _single_byte(encoding: str) -> bool:
-    name = (resolve_encoding(encoding) or "").lower().replace("_", "-")
-    return name.startswith(("cp125", "iso8859", "iso-8859", "latin", "ascii", "windows-125"))
-
-
-def _guess(body: bytes) -> str:
-    return "utf-8" if _decodes(body, "utf-8") else "gb18030"

@@ -16,7 +16,6 @@ decision, and the reports count status changes only.
 from __future__ import annotations
 
 import json
-import re
 import socket
 import ssl
 import threading
@@ -27,12 +26,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from http.client import HTTPException
 
-from lxml import html as lxml_html
 from sqlite_utils import Database
+from w3lib.encoding import http_content_type_encoding
 
 from crawler import __version__
+from crawler.encoding import decode_html, page_encoding
 from crawler.errors import DuwangError
-from crawler.links import extract_links
+from crawler.links import extract_links, parse_html, title_and_heading
 from crawler.outcomes import OK, Soft404, classify_status
 from crawler.store.db import now
 from crawler.store.keys import text_key
@@ -54,10 +54,6 @@ MAX_CHECK_BYTES = 65_536
 WORKERS = 8
 
 _CHECK_LOCK = threading.Lock()  # one TextChecker is shared by the fetch threads
-_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
-_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
-_TAGS = re.compile(r"<[^>]+>")
 
 
 class RecheckError(DuwangError):
@@ -77,8 +73,16 @@ class Fetched:
     def answered(self) -> bool:
         return self.status is not None
 
+    @property
+    def encoding(self) -> str:
+        return page_encoding(self.body, http_content_type_encoding(self.headers.get("content-type", "")))
+
     def text(self) -> str:
-        return decode_body(self.body, self.headers.get("content-type", ""))
+        return decode_html(self.body, self.encoding)
+
+    def root(self):
+        """The parsed page, as the crawl parses it (bytes, in the encoding the crawl would pick)."""
+        return parse_html(self.body, self.encoding)
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ def fetch(url: str, method: str = "GET", timeout: float = 10.0, max_bytes: int =
             body = resp.read(max_bytes) if method != "HEAD" else b""
             return Fetched(url, resp.status, _headers(resp.headers), body, resp.geturl())
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:  # urllib gave up following: a loop, or too many redirects
+            return Fetched(url, None, error=f"重定向循环或次数过多 (HTTP {exc.code})")
         try:
             body = exc.read(max_bytes) if method != "HEAD" else b""
         except (OSError, HTTPException):
@@ -144,59 +150,34 @@ def _reason(reason: object) -> str:
     return str(reason) or type(reason).__name__
 
 
-def decode_body(body: bytes, content_type: str = "") -> str:
-    """Header charset, else <meta> charset, else UTF-8, else GB18030 (a superset of GBK)."""
-    candidates = []
-    m = re.search(r"charset=([\w-]+)", content_type, re.I)
-    if m:
-        candidates.append(m.group(1))
-    m2 = _CHARSET.search(body[:4096])
-    if m2:
-        candidates.append(m2.group(1).decode("ascii", "ignore"))
-    candidates += ["utf-8", "gb18030"]
-    for name in candidates:
-        name = "gb18030" if name.lower() in ("gb2312", "gbk", "gb18030") else name
-        try:
-            return body.decode(name)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return body.decode("gb18030", errors="replace")
-
-
-def check_target(
-    url: str, internal: bool, timeout: float, soft404: Soft404 | None = None
-) -> tuple[bool, str]:
+def check_target(url: str, internal: bool, timeout: float) -> tuple[bool, str]:
     """(alive, detail) for a link target: HEAD, then GET when HEAD fails."""
     got = fetch(url, "HEAD", timeout)
     if not got.answered or got.status >= 400:
         got = fetch(url, "GET", timeout, MAX_CHECK_BYTES)
     if not got.answered:
         return False, got.error
+    if got.status < 400 and "html" in got.headers.get("content-type", "html") and not got.body:
+        # A soft 404 answers HEAD with 200: its title tells, so read the start of the page.
+        got = fetch(url, "GET", timeout, MAX_CHECK_BYTES)
+        if not got.answered:
+            return False, got.error
     text = got.text() if got.body else ""
     verdict = classify_status(got.status, got.headers, text[:4000], internal)
     if verdict.outcome != OK:
         return False, f"{verdict.detail} ({verdict.category})"
-    if text and "html" in got.headers.get("content-type", "html"):
-        said = (soft404 or Soft404()).match(_first(_TITLE, text), _first(_H1, text))
+    if got.body and "html" in got.headers.get("content-type", "html"):
+        said = Soft404().match(*title_and_heading(got.root()))
         if said:
             return False, f"HTTP {got.status}, 页面提示「{said}」(soft_404)"
     return True, f"HTTP {got.status}"
-
-
-def _first(pattern: re.Pattern[str], text: str) -> str:
-    m = pattern.search(text)
-    return _TAGS.sub("", m.group(1)).strip() if m else ""
 
 
 def _page_links(page_url: str, link: str, timeout: float) -> PageResult:
     got = fetch(page_url, "GET", timeout)
     if not got.answered or got.status >= 400:
         return PageResult(page_url, UNREACHABLE, got.error or f"HTTP {got.status}")
-    try:
-        root = lxml_html.fromstring(got.text())
-    except (ValueError, lxml_html.etree.ParserError):
-        return PageResult(page_url, GONE, "页面为空，已无该链接")
-    links, _ = extract_links(root, got.final_url or page_url)
+    links, _ = extract_links(got.root(), got.final_url or page_url)
     if any(url_key(x.url) == link for x in links):
         return PageResult(page_url, STILL_THERE, "页面仍链接到该地址")
     return PageResult(page_url, GONE, "页面已无该链接")

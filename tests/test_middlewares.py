@@ -38,7 +38,7 @@ META_UTF8 = '<meta charset="utf-8">'
 
 def repaired(body: bytes, headers: dict[str, str]) -> Response:
     response = HtmlResponse(URL, body=body, headers=headers)
-    return EncodingRepairMiddleware().process_response(Request(URL), response)
+    return EncodingRepairMiddleware().process_response(Request(URL, meta={"duwang_kind": "page"}), response)
 
 
 @pytest.mark.parametrize(

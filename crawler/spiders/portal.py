@@ -20,7 +20,7 @@ from w3lib.url import safe_url_string
 from crawler.config import CrawlConfig
 from crawler.failures import HEAD_RETRY_CATEGORIES, classify_exception
 from crawler.items import LinkCheck, Page, PageUnchanged
-from crawler.links import extract_links, parse_html
+from crawler.links import extract_links, parse_html, title_and_heading
 from crawler.outcomes import DEAD, OK, Soft404, Verdict, classify_status
 from crawler.store import open_db
 from crawler.store.memory import CrawlMemory
@@ -214,8 +214,7 @@ class PortalSpider(Spider):
             yield from self._carry_forward(key, depth)
             return
         root = parse_html(response.body, response.encoding)
-        title = _text(root.find(".//title"))
-        heading = _text(next(iter(root.iter("h1")), None))
+        title, heading = title_and_heading(root)
         soft = self.soft404.match(title, heading)
         if soft:
             if is_start:
@@ -349,9 +348,3 @@ def _hash(body: bytes) -> str:
 def _original_url(request: Request) -> str:
     """The URL as first requested, before redirects."""
     return request.meta.get("redirect_urls", [request.url])[0]
-
-
-def _text(el) -> str:
-    if el is None:
-        return ""
-    return " ".join(el.text_content().split())

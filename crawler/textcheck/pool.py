@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-from w3lib.encoding import html_to_unicode
+from crawler.encoding import decode_html
 
 from .hits import Hit
 from .matcher import TextChecker
@@ -41,11 +41,6 @@ def _exit_with_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(0)
-
-
-def decode_html(body: bytes, encoding: str) -> str:
-    """Bytes to text the way Scrapy's response.text does (a BOM wins; bad bytes replaced)."""
-    return html_to_unicode(f"charset={encoding}", body)[1]
 
 
 def _check_batch(batch: list[tuple[str, bytes, str]]) -> list[PageHits]:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.demo.server import Reply
-from crawler.recheck import GONE, STILL_THERE, UNREACHABLE, latest_rechecks, recheck, rechecks_of
+from crawler.demo.server import Reply, redirect
+from crawler.recheck import (
+    GONE,
+    STILL_THERE,
+    UNREACHABLE,
+    _page_links,
+    _page_text,
+    check_target,
+    latest_rechecks,
+    recheck,
+    rechecks_of,
+)
 from crawler.store.lifecycle import FindingNotFound, mark
 from crawler.store.sites import SiteInfo, save_site
 from crawler.textcheck import TextChecker
-from crawler.urls import netloc_key
+from crawler.urls import netloc_key, url_key
 from tests.portal_site import page
 from tests.review.builders import crawl, events, finding_id
 
@@ -123,3 +133,34 @@ def test_unknown_id(db, checker):
     with pytest.raises(FindingNotFound, match="no finding with id 4242"):
         recheck(db, [4242], actor="zhang", checker=checker)
     assert db["rechecks"].count == 0
+
+
+# The recheck reads pages the way the crawl does (crawler.encoding, crawler.links).
+
+
+@pytest.mark.parametrize(
+    "routes, path",
+    [
+        ({"/a": redirect("/b"), "/b": redirect("/a")}, "/a"),  # loop
+        ({"/soft.html": Reply(body=page("页面不存在", "<p>您访问的页面不存在</p>", footer=False))},
+         "/soft.html"),
+    ],
+)
+def test_target_still_broken_is_not_called_alive(serve, routes, path):
+    server = serve(routes)
+    alive, detail = check_target(server.url.rstrip("/") + path, True, 5)
+    assert not alive, detail
+
+
+def test_page_text_decoded_like_the_crawl(serve, checker):
+    body = "<html><head><meta charset='gbk'><title>通知</title></head><body><p>要再接再励</p></body></html>"
+    server = serve({"/p.html": Reply(body=body.encode("gbk"), content_type="text/html; charset=ISO-8859-1")})
+    finding = {"key": "x", "site": "s", "category": "typo", "text": "再接再励"}
+    assert _page_text(server.url + "p.html", finding, checker, 5).result == STILL_THERE
+
+
+def test_xhtml_page_with_xml_declaration_still_links(serve):
+    body = ('<?xml version="1.0" encoding="utf-8"?><html><body><a href="/gone.pdf">附件</a></body></html>')
+    server = serve({"/p.html": Reply(body=body)})
+    result = _page_links(server.url + "p.html", url_key(f"{server.url}gone.pdf"), 5)
+    assert result.result == STILL_THERE
