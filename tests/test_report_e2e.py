@@ -43,3 +43,21 @@ def test_monthly_and_annual_reports_count_the_fixes_of_a_recrawl(serve, db_path)
     proc = run_cli("report", "annual", "--year", year, "--db", str(db_path), "--format", "json", "-o", "-",
                    check_exit=0)
     assert "全年整改错敏词2个，清除错链、死链1条" in proc.stdout
+
+
+def test_report_groups_by_the_departments_the_crawl_saved(serve, db_path, tmp_path):
+    portal = serve({"/": Reply(body=page("首页", '<a href="/jyj/x.html">教育局坏链</a>', footer=False))})
+    config = tmp_path / "duwang.toml"
+    config.write_text(f"""
+db = "{db_path}"
+[[site]]
+name = "区政府"
+start_urls = ["{portal.url}"]
+concurrency = 8
+[site.departments]
+"{portal.url}" = "区政府办公室"
+""", encoding="utf-8")
+    run_cli("crawl", "--config", str(config), check_exit=1)
+    proc = run_cli("report", "monthly", "--db", str(db_path), "--format", "json", "-o", "-", check_exit=0)
+    depts = {row["department"] for row in json.loads(proc.stdout)["by_department"]}
+    assert depts == {"区政府办公室"}

@@ -28,6 +28,7 @@ from crawler.report.labels import KINDS, WORDING_CATEGORIES, category_label, kin
 from crawler.report.periods import ANNUAL, Period, months_of, today
 from crawler.report.sentence import annual_sentence
 from crawler.store import now
+from crawler.store.sites import load_sites
 
 COUNT_KEYS = ("found", "rectified", "rectified_staff", "rectified_machine", "false_positive",
               "ignored", "reopened", "open_at_end")
@@ -169,7 +170,11 @@ def build_report(
         if not _is_empty(row)
     ]
 
-    dept_raw = group(pairs, lambda h: department_of(h.page_url, departments))
+    if departments is None:  # each site's own mapping, as saved by its last crawl
+        mappings = {name: s.departments for name, s in load_sites(db).items()}
+        dept_raw = group(pairs, lambda h: department_of(h.page_url, mappings.get(h.site)))
+    else:
+        dept_raw = group(pairs, lambda h: department_of(h.page_url, departments))
     by_department = [{"department": d, **row} for d, row in sorted(dept_raw.items()) if not _is_empty(row)]
 
     wording = {c: by_cat_raw.get(("wording", c), empty)["rectified"] for c in WORDING_CATEGORIES}
