@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from http.client import HTTPException
+from pathlib import Path
 
 from sqlite_utils import Database
 from w3lib.encoding import http_content_type_encoding
@@ -38,8 +39,8 @@ from crawler.store.db import now
 from crawler.store.keys import text_key
 from crawler.store.lifecycle import FindingNotFound
 from crawler.store.queries import list_findings
-from crawler.store.sites import load_sites
-from crawler.textcheck import TextChecker
+from crawler.store.sites import SiteInfo, load_sites
+from crawler.textcheck import TextChecker, load_wordlists
 from crawler.urls import netloc_key, url_key
 
 GONE, STILL_THERE, UNREACHABLE = "gone", "still_there", "unreachable"
@@ -236,7 +237,7 @@ def recheck(
     ids: Iterable[int],
     *,
     actor: str,
-    checker: Callable[[], TextChecker] | TextChecker | None = None,
+    checker: TextChecker | None = None,
     timeout: float = 10.0,
 ) -> list[Recheck]:
     """Recheck findings `ids` and record each result. Raises FindingNotFound for unknown ids."""
@@ -250,11 +251,14 @@ def recheck(
     extra = {r[0]: {"key": r[1], "link": r[2]} for r in db.execute(
         f"SELECT id, key, link FROM findings WHERE id IN ({','.join('?' * len(ids))})", ids
     ).fetchall()}
-    hosts = _internal_hosts(db)
-    get_checker = _lazy(checker)
+    sites = load_sites(db)
+    hosts = _internal_hosts(sites)
     out = []
     for fid in ids:
         finding = {**rows[fid], **extra[fid]}
+        site = sites.get(finding["site"])
+        get_checker = (lambda: checker) if checker else (
+            lambda site=site: checker_for(site.wordlists if site else ()))
         result, pages = recheck_finding(finding, get_checker, internal_hosts=hosts, timeout=timeout)
         out.append(Recheck(fid, now(), actor, finding["status"], result, pages))
     with db.conn:
@@ -287,25 +291,21 @@ def rechecks_of(db: Database, finding_id: int) -> list[dict]:
     )]
 
 
-def _internal_hosts(db: Database) -> set[str]:
+def _internal_hosts(sites: dict[str, SiteInfo]) -> set[str]:
     hosts = set()
-    for site in load_sites(db).values():
+    for site in sites.values():
         hosts.add(site.name)
         hosts.update(netloc_key(u) for u in site.start_urls)
     return hosts
 
 
-def _lazy(checker: Callable[[], TextChecker] | TextChecker | None) -> Callable[[], TextChecker]:
-    """Build the TextChecker (jieba, automaton) only when a wording finding needs it."""
-    if isinstance(checker, TextChecker):
-        return lambda: checker
-    if checker is not None:
-        return checker
-    built: list[TextChecker] = []
+_CHECKERS: dict[tuple[str, ...], TextChecker] = {}
 
-    def get() -> TextChecker:
-        if not built:
-            built.append(TextChecker())
-        return built[0]
 
-    return get
+def checker_for(wordlists: Iterable[str]) -> TextChecker:
+    """The TextChecker for a site's wordlist folders, built once per process (jieba, automaton)."""
+    dirs = tuple(wordlists)
+    with _CHECK_LOCK:
+        if dirs not in _CHECKERS:
+            _CHECKERS[dirs] = TextChecker(load_wordlists([Path(d) for d in dirs]))
+        return _CHECKERS[dirs]

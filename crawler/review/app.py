@@ -5,8 +5,6 @@ from __future__ import annotations
 import getpass
 import os
 import sqlite3
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +13,6 @@ from sqlite_utils import Database
 
 from crawler.review import security
 from crawler.store import open_db
-from crawler.textcheck import TextChecker
 
 SESSION_HOURS = 8
 
@@ -26,7 +23,6 @@ def create_app(
     login_required: bool = False,
     session_hours: float = SESSION_HOURS,
     recheck_timeout: float = 10.0,
-    checker_factory: Callable[[], TextChecker] = TextChecker,
 ) -> Flask:
     """The review app for the database at `db_path` (which must exist).
 
@@ -52,7 +48,6 @@ def create_app(
         TRUSTED_HOSTS=None if login_required else security.LOOPBACK_HOSTS,
         MAX_CONTENT_LENGTH=1_000_000,
     )
-    app.extensions["duwang_checker"] = _Lazy(checker_factory)
     security.install(app)
     from crawler.review.views import bp
 
@@ -70,10 +65,6 @@ def get_db() -> Database:
     return g.db
 
 
-def get_checker() -> TextChecker:
-    return current_app.extensions["duwang_checker"]()
-
-
 def _close_db(_exc: BaseException | None) -> None:
     db = g.pop("db", None)
     if db is not None:
@@ -85,18 +76,3 @@ def _local_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "local"
-
-
-class _Lazy:
-    """Build the TextChecker (jieba, automaton) once, on the first wording recheck."""
-
-    def __init__(self, factory: Callable[[], TextChecker]) -> None:
-        self._factory = factory
-        self._value: TextChecker | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> TextChecker:
-        with self._lock:
-            if self._value is None:
-                self._value = self._factory()
-            return self._value

@@ -28,7 +28,7 @@ from crawler.recheck import RESULT_LABELS, recheck, rechecks_of
 from crawler.render import KIND_LABELS, SEVERITY_LABELS, category_label
 from crawler.review import export, listing
 from crawler.review.accounts import verify_user
-from crawler.review.app import get_checker, get_db
+from crawler.review.app import get_db
 from crawler.review.security import sign_in
 from crawler.store.lifecycle import (
     FALSE_POSITIVE,
@@ -127,8 +127,7 @@ def mark_findings() -> Response:
 def recheck_findings() -> Response:
     ids = _ids()
     try:
-        results = recheck(get_db(), ids, actor=g.user, checker=get_checker,
-                          timeout=current_app.config["REVIEW_RECHECK_TIMEOUT"])
+        results = recheck(get_db(), ids, actor=g.user, timeout=current_app.config["REVIEW_RECHECK_TIMEOUT"])
     except DuwangError as exc:
         flash(f"未能复核：{exc}", "error")
     else:

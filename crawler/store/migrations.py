@@ -226,3 +226,9 @@ def m006_links_per_site(db: Database) -> None:
     external link must each keep their own row (one row let a site lose its finding)."""
     db["links"].transform(pk=("site", "url"))
     db["links"].create_index(["url"])
+
+
+@migrations()
+def m007_site_wordlists(db: Database) -> None:
+    """The extra wordlist folders a site was crawled with, so a recheck uses the same lists."""
+    db["sites"].add_column("wordlists", str)  # JSON list of folders

@@ -19,6 +19,7 @@ class SiteInfo:
     start_urls: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # URL prefix -> 栏目
     departments: dict[str, str] = field(default_factory=dict)  # URL prefix -> 责任单位
+    wordlists: list[str] = field(default_factory=list)  # extra wordlist folders
 
 
 def save_site(db: Database, site: SiteInfo) -> None:
@@ -28,6 +29,7 @@ def save_site(db: Database, site: SiteInfo) -> None:
             "start_urls": json.dumps(site.start_urls, ensure_ascii=False),
             "columns": json.dumps(site.columns, ensure_ascii=False),
             "departments": json.dumps(site.departments, ensure_ascii=False),
+            "wordlists": json.dumps(site.wordlists, ensure_ascii=False),
             "updated_at": now(),
         },
         pk="name",
@@ -41,6 +43,7 @@ def load_sites(db: Database) -> dict[str, SiteInfo]:
             start_urls=json.loads(row["start_urls"] or "[]"),
             columns=json.loads(row["columns"] or "{}"),
             departments=json.loads(row["departments"] or "{}"),
+            wordlists=json.loads(row["wordlists"] or "[]"),
         )
         for row in db["sites"].rows
     }

@@ -17,7 +17,7 @@ from crawler.recheck import (
     rechecks_of,
 )
 from crawler.store.lifecycle import FindingNotFound, mark
-from crawler.store.sites import SiteInfo, save_site
+from crawler.store.sites import SiteInfo, load_sites, save_site
 from crawler.textcheck import TextChecker
 from crawler.urls import netloc_key, url_key
 from tests.portal_site import page
@@ -163,4 +163,19 @@ def test_xhtml_page_with_xml_declaration_still_links(serve):
     body = ('<?xml version="1.0" encoding="utf-8"?><html><body><a href="/gone.pdf">附件</a></body></html>')
     server = serve({"/p.html": Reply(body=body)})
     result = _page_links(server.url + "p.html", url_key(f"{server.url}gone.pdf"), 5)
+    assert result.result == STILL_THERE
+
+
+def test_recheck_uses_the_site_wordlists(db, portal, tmp_path):
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    (lists / "local.txt").write_text("示范镇\t示范街道\n", encoding="utf-8")
+    portal.add_route("/local.html", Reply(body=page("通知", "<p>示范镇召开会议。</p>", footer=False)))
+    site = next(iter(load_sites(db).values()))
+    save_site(db, SiteInfo(site.name, site.start_urls, site.columns, site.departments, [str(lists)]))
+    db["findings"].insert({"key": "text:local", "site": site.name, "kind": "wording", "category": "local",
+                           "text": "示范镇", "status": "open", "last_run": 1})
+    fid = db.execute("SELECT id FROM findings WHERE key = 'text:local'").fetchone()[0]
+    db["occurrences"].insert({"finding_id": fid, "page_url": portal.url + "local.html", "last_run": 1})
+    [result] = recheck(db, [fid], actor="zhang", timeout=3)
     assert result.result == STILL_THERE
