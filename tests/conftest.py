@@ -51,13 +51,15 @@ def serve():
         server.stop()
 
 
-def run_cli(*args: str, timeout: float = 180, check_exit: int | None = None) -> subprocess.CompletedProcess:
+def run_cli(*args: str, timeout: float = 180, check_exit: int | None = None,
+            stdin_file: Path | None = None) -> subprocess.CompletedProcess:
     """Run `duwang ARGS` in a subprocess (one crawl per process: the reactor cannot restart)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", *args],
-        capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO,
-    )
+    with open(stdin_file or os.devnull, "rb") as stdin:
+        proc = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", *args],
+            stdin=stdin, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO,
+        )
     if check_exit is not None:
         assert proc.returncode == check_exit, proc.stderr[-3000:] + proc.stdout[-2000:]
     return proc

@@ -22,8 +22,9 @@ def test_plain_text_findings_with_line_and_column(tmp_path):
 def test_jsonl_from_stdin_in_gbk(tmp_path):
     gbk = tmp_path / "gbk.txt"
     gbk.write_bytes(DRAFT.encode("gbk"))
-    proc = run_cli("check-text", str(gbk), "--format", "jsonl", check_exit=1)
+    proc = run_cli("check-text", "-", "--format", "jsonl", check_exit=1, stdin_file=gbk)
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert rows[0]["file"] == "-"
     assert [(r["line"], r["column"], r["text"], r["category"]) for r in rows] == [
         (1, 6, "再接再励", "typo"), (3, 7, "中华人民共合国", "serious")]
     assert set(rows[0]) >= {"file", "field", "suggestion", "context", "severity", "rule"}

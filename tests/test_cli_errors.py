@@ -89,8 +89,11 @@ def test_unreachable_start_url(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/"
     proc = run_cli("crawl", url, "--db", str(db), *CRAWL_FAST)
     assert_clean_error(proc, "crawl", url, "refused")
-    assert counts(db)[1] == 1
-    assert counts(db)[0] >= 1
+    assert counts(db) == (2, 1)  # the old run and finding kept; the failed run recorded
+    conn = sqlite3.connect(db)
+    last = conn.execute("SELECT status, reason FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    conn.close()
+    assert last == ("incomplete", "start_url_failed")
 
 
 def test_dns_failure_start_url(tmp_path):

@@ -54,7 +54,7 @@ def test_crawl_exits_with_new_findings_and_complete_run(crawled):
     proc = crawled["proc"]
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "完整" in proc.stdout
+    assert "· 完整" in proc.stdout and "不完整" not in proc.stdout
     con = sqlite3.connect(crawled["db"])
     assert con.execute("SELECT status, reason FROM runs").fetchall() == [("complete", "finished")]
 

@@ -153,14 +153,17 @@ def test_export_xlsx_one_row_per_page(client):
     assert rows[1][1] == "错敏词（错别字）" and rows[1][3] == "再接再厉" and rows[1][8] == "待整改"
 
 
-def test_export_by_department_and_formula_guard(client):
+def test_export_by_department_and_formula_guard(client, db):
+    evil = '=HYPERLINK("http://evil.example/","点我")'
+    db["pages"].update(B, {"title": evil})  # a crawled page title is hostile input
     r = client.get("/export.xlsx?kind=all&by_department=1")
     wb = load_workbook(io.BytesIO(r.data))
     assert wb.sheetnames == ["区政府办公室", "区融媒体中心", "未分配"]
     assert [row[4] for row in wb["未分配"].iter_rows(min_row=2, values_only=True)] == [HOME]  # the dead link
-    hostile = [c for row in wb["区政府办公室"].iter_rows(min_row=2) for c in row
-               if isinstance(c.value, str) and c.value.startswith("=")]
-    assert all(c.data_type == "s" for c in hostile)
+    hostile = [c for row in wb["区政府办公室"].iter_rows(min_row=2) for c in row if c.value == evil]
+    assert hostile and all(c.data_type == "s" for c in hostile)  # stored as text, never a formula
+    csv_text = client.get("/export.csv?kind=all").data.decode("utf-8-sig")
+    assert "'" + evil.replace('"', '""') in csv_text and f",{evil}" not in csv_text
 
 
 def test_csv_formula_guard():
