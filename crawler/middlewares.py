@@ -11,6 +11,7 @@ from scrapy.exceptions import DownloadTimeoutError
 from scrapy.http import HtmlResponse, Response
 from twisted.internet import error as txerror
 
+from crawler.config import CrawlConfig
 from crawler.encoding import better_encoding
 from crawler.outcomes import parse_retry_after
 
@@ -38,8 +39,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
         self.exceptions_to_retry = (*self.TRANSIENT_EXCEPTIONS, DownloadFailedError,
                                     ResponseDataLossError)
-        self.backoff_base = settings.getfloat("DUWANG_BACKOFF_BASE", 1.0)
-        self.retry_after_max = settings.getfloat("DUWANG_RETRY_AFTER_MAX", 60.0)
+        cfg = CrawlConfig.from_settings(settings)
+        self.backoff_base = cfg.backoff_base
+        self.retry_after_max = cfg.retry_after_max
 
     def _delay(self, request: Request, retry_after: float | None) -> float:
         attempt = request.meta.get("retry_times", 0)

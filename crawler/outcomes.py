@@ -33,7 +33,6 @@ CATEGORY_LABELS: dict[str, str] = {
     "blocked": "被防火墙拦截(待核实)",
     "too_large": "文件过大未下载(待核实)",
 }
-OUTCOME_LABELS = {OK: "正常", DEAD: "错链/死链", UNVERIFIED: "待核实"}
 
 DEFAULT_SOFT404_PATTERNS: tuple[str, ...] = (
     r"页面不存在",

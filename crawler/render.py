@@ -10,6 +10,7 @@ from typing import Any
 
 from crawler.outcomes import CATEGORY_LABELS
 from crawler.store.finalize import RunSummary
+from crawler.store.lifecycle import STATUS_LABELS
 from crawler.textcheck import category_label as text_category_label
 
 KIND_LABELS = {
@@ -18,7 +19,6 @@ KIND_LABELS = {
     "wording": "错敏词",
     "privacy": "隐私信息",
 }
-STATUS_LABELS = {"open": "待整改", "rectified": "已整改", "false_positive": "误报", "ignored": "忽略"}
 SEVERITY_LABELS = {"serious": "严重错误", "general": "一般错误", "suspect": "疑似错误"}
 RUN_STATUS_LABELS = {"complete": "完整", "incomplete": "不完整", "running": "进行中"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -221,3 +222,12 @@ def test_no_command_prints_help_and_fails():
     proc = run_cli()
     assert proc.returncode == 2
     assert "usage: duwang" in proc.stdout
+
+
+def test_demo_on_a_busy_port(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = run_cli("demo", "--db", str(tmp_path / "d.db"), "--port", str(port))
+    assert_clean_error(proc, "demo", f"port {port}")

@@ -24,10 +24,11 @@ from crawler.report.history import (
     load_histories,
     load_runs,
 )
-from crawler.report.labels import KINDS, WORDING_CATEGORIES, category_label, kind_label
+from crawler.report.labels import WORDING_CATEGORIES, category_label, kind_label
 from crawler.report.periods import ANNUAL, Period, months_of, today
 from crawler.report.sentence import annual_sentence
 from crawler.store import now
+from crawler.store.queries import KINDS
 from crawler.store.sites import load_sites
 
 COUNT_KEYS = ("found", "rectified", "rectified_staff", "rectified_machine", "false_positive",

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from crawler.outcomes import CATEGORY_LABELS as LINK_CATEGORY_LABELS
+from crawler.render import KIND_LABELS
 from crawler.textcheck.codes import DEFAULT_CATEGORIES
 from crawler.textcheck.codes import category_label as text_category_label
 
 WORDING_CATEGORIES: tuple[str, ...] = DEFAULT_CATEGORIES  # sensitive, serious, outdated, typo
-KINDS = ("dead_link", "unverified_link", "wording", "privacy")
-KIND_LABELS = {
-    "dead_link": "错链/死链",
-    "unverified_link": "待核实链接",
-    "wording": "错敏词",
-    "privacy": "隐私信息",
-}
 
 # The count columns of every table, in order, with their headers.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -27,7 +21,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("open_at_end", "期末待整改"),
     ("median_days", "整改中位天数"),
 )
-COLUMN_LABELS = dict(COLUMNS)
 
 RUN_LABELS = {
     "runs": "巡检次数",

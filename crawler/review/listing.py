@@ -14,7 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from crawler.recheck import latest_rechecks
-from crawler.render import KIND_LABELS, SEVERITY_LABELS, category_label
+from crawler.render import SEVERITY_LABELS, category_label
 from crawler.store.lifecycle import OPEN, STATUS_LABELS, STATUSES
 from crawler.store.queries import list_findings
 from crawler.store.sites import UNASSIGNED, SiteInfo, load_sites, owner_of
@@ -172,6 +172,3 @@ def highlight(context: str | None, text: str | None) -> tuple[str, str, str] | N
         return None
     return context[:at], text, context[at + len(text):]
 
-
-def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind)

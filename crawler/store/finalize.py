@@ -55,7 +55,7 @@ class RunSummary:
 _UPSERT_LINK_FINDINGS = f"""
 INSERT INTO findings (key, site, kind, category, link, target, final_url, http_status, error,
                       severity, status, first_seen, last_seen, first_run, last_run)
-SELECT 'link:' || :site || '|' || l.url, :site,  -- keys.link_key
+SELECT 'link:' || :site || '|' || l.url, :site,  -- see store/keys.py
        CASE l.outcome WHEN 'dead' THEN 'dead_link' ELSE 'unverified_link' END,
        l.category, l.url,
        (SELECT o.href FROM outlinks o WHERE o.target = l.url LIMIT 1),

@@ -17,12 +17,12 @@ class CrawlMemory:
 
     def page(self, url_key: str) -> dict | None:
         row = self.db.execute(
-            "SELECT etag, last_modified, content_hash, checked_with, depth FROM pages WHERE url = ?",
+            "SELECT etag, last_modified, content_hash, checked_with FROM pages WHERE url = ?",
             [url_key],
         ).fetchone()
         if row is None:
             return None
-        return dict(zip(("etag", "last_modified", "content_hash", "checked_with", "depth"), row, strict=True))
+        return dict(zip(("etag", "last_modified", "content_hash", "checked_with"), row, strict=True))
 
     def outlinks(self, page_key: str) -> list[tuple[str, str, str, str, str]]:
         return self.db.execute(

@@ -6,8 +6,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from crawler.store import lifecycle
+
 KINDS = ("dead_link", "unverified_link", "wording", "privacy")
-STATUSES = ("open", "rectified", "false_positive", "ignored")
+STATUSES = lifecycle.STATUSES
 
 # The stable JSONL fields, in order. Documented in README "Findings format".
 FIELDS = (

@@ -21,7 +21,6 @@ from typing import Any
 _EXPORTS = {
     "CATEGORY_LABELS": "codes",
     "DEFAULT_CATEGORIES": "codes",
-    "KIND_LABELS": "codes",
     "SEVERITY": "codes",
     "SEVERITY_LABELS": "codes",
     "category_label": "codes",

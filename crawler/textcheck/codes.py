@@ -42,12 +42,6 @@ SEVERITY: dict[str, str] = {
     TYPO: SEVERITY_GENERAL,
 }
 
-KIND_LABELS: dict[str, str] = {
-    WORDING: "错敏词",
-    PRIVACY: "隐私泄露",
-}
-
-
 def category_label(category: str) -> str:
     """The Chinese label of a category; a custom category is shown by its own name."""
     return CATEGORY_LABELS.get(category, category)
