@@ -68,6 +68,7 @@ class StorePipeline:
             self.writer.add_page(item)
             if self.checks is not None:
                 self.checks.submit(item.url, item.body, item.encoding)
+            item.body = b""  # handed over; the writer's buffer need not hold the page
         elif isinstance(item, PageUnchanged):
             self.writer.page_unchanged(item)
         elif isinstance(item, LinkCheck):

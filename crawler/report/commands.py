@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 import sys
 from collections.abc import Callable
@@ -13,17 +14,17 @@ from typing import Any
 from crawler.report.counts import build_report
 from crawler.report.errors import ReportError
 from crawler.report.periods import Period, parse_month, parse_year
-from crawler.report.render_html import render_html
-from crawler.report.render_json import render_json
-from crawler.report.render_text import render_text
-from crawler.report.render_xlsx import render_xlsx
 from crawler.store import open_db
 
 FORMATS = ("html", "xlsx", "json")
 REPORTS_DIR = Path("reports")
-_RENDERERS: dict[str, Callable[[dict[str, Any]], str | bytes]] = {
-    "html": render_html, "xlsx": render_xlsx, "json": render_json,
-}
+# Renderers by format, imported when used: pygal and openpyxl cost every other command.
+_RENDERERS = {"html": "render_html", "xlsx": "render_xlsx", "json": "render_json"}
+
+
+def _renderer(fmt: str) -> Callable[[dict[str, Any]], str | bytes]:
+    name = _RENDERERS[fmt]
+    return getattr(importlib.import_module(f"crawler.report.{name}"), name)
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -107,7 +108,7 @@ def _run(args: argparse.Namespace, period: Period) -> int:
         report = build_report(db, period, site=args.site)
     finally:
         db.close()
-    content = _RENDERERS[fmt](report)
+    content = _renderer(fmt)(report)
     if args.output == "-":
         sys.stdout.write(content if isinstance(content, str) else content.decode())
         return 0
@@ -119,6 +120,8 @@ def _run(args: argparse.Namespace, period: Period) -> int:
             raise ReportError(f"cannot create folder {path.parent}: {exc.strerror}") from None
     write_report(path, content)
     if not args.output:
+        from crawler.report.render_text import render_text
+
         sys.stdout.write(render_text(report))
     print(f"报告已写入 {path}")
     return 0

@@ -8,7 +8,6 @@ import getpass
 import sys
 
 from crawler.errors import DuwangError
-from crawler.review.accounts import add_user, list_users
 from crawler.store import open_db
 from crawler.store.lifecycle import STATUS_LABELS, STATUSES, WHITELIST_SCOPES, mark
 
@@ -134,6 +133,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
             raise ReviewUsageError("the two passwords differ")
     db = open_db(args.db)
     try:
+        from crawler.review.accounts import add_user
+
         add_user(db, args.name, password, replace=args.replace)
     finally:
         db.close()
@@ -144,6 +145,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 def cmd_user_list(args: argparse.Namespace) -> int:
     db = open_db(args.db, create=False)
     try:
+        from crawler.review.accounts import list_users
+
         for name in list_users(db):
             print(name)
     finally:

@@ -41,10 +41,13 @@ class Filters:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> Filters:
-        """Read the query string; a value that makes no sense is dropped, not an error."""
+    def from_args(cls, args: Mapping[str, str], *, all_kinds: bool = False) -> Filters:
+        """Read the query string; a value that makes no sense is dropped, not an error.
+
+        Every kind at once (`all_kinds`) is for exports: the screen shows one tab's table.
+        """
         f = cls()
-        kinds = {k for k, _ in TABS} | {ALL_KINDS}
+        kinds = {k for k, _ in TABS} | ({ALL_KINDS} if all_kinds else set())
         if args.get("kind") in kinds:
             f.kind = args["kind"]
         status = args.get("status", OPEN)

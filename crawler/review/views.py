@@ -140,7 +140,7 @@ def recheck_findings() -> Response:
 def export_list(fmt: str) -> Response:
     if fmt not in _MIME:
         abort(404)
-    f = listing.Filters.from_args(request.args)
+    f = listing.Filters.from_args(request.args, all_kinds=True)
     found = listing.select(get_db(), f)
     split = request.args.get("by_department") == "1"
     data = export.to_xlsx(found, split=split) if fmt == "xlsx" else export.to_csv(found, split=split)

@@ -246,3 +246,8 @@ def test_is_loopback(host, loopback):
 def test_no_account_no_public_binding(db, db_path):
     with pytest.raises(ServeError, match="duwang user add"):
         build_server(db_path, "0.0.0.0", 0)  # refused before anything is bound
+
+
+def test_all_kinds_is_for_exports_only(client):
+    page = client.get("/?kind=all").data.decode()
+    assert ">None<" not in page and "再接再励" in page  # the default tab, not a mixed table
