@@ -205,11 +205,14 @@ def test_login_required(login_app, db):
     assert login_app.test_client().get("/", headers={"Host": "review.example.gov.cn"}).status_code == 302
 
 
-def test_session_expires(login_app):
-    c = login_app.test_client()
+def test_session_expires(db, db_path):
+    app = create_app(db_path, login_required=True, session_hours=3 / 3600)  # three seconds
+    add_user(db, "zhang", "correct horse")
+    c = app.test_client()
     _login(c)
+    logged_in = time.monotonic()
     assert c.get("/").status_code == 200
-    time.sleep(1.2)
+    time.sleep(max(0.0, 3.2 - (time.monotonic() - logged_in)))
     assert c.get("/").status_code == 302
 
 
