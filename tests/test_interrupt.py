@@ -50,7 +50,10 @@ def _wait_for_pages(db, run: int, n: int, timeout: float = 30) -> None:
     raise AssertionError(f"crawl did not write {n} pages in {timeout}s")
 
 
-@pytest.mark.parametrize("sig, expected_reason", [(signal.SIGKILL, "killed"), (signal.SIGINT, "shutdown")])
+@pytest.mark.parametrize(
+    "sig, expected_reason",
+    [(signal.SIGKILL, "killed"), (signal.SIGINT, "shutdown"), (signal.SIGTERM, "shutdown")],
+)
 def test_stopped_crawl_is_incomplete_and_fixes_nothing(serve, db_path, sig, expected_reason):
     portal = serve(_routes(with_dead=True, delay=0))
     run_cli("crawl", portal.url, "--db", str(db_path), "--concurrency", "8", check_exit=1)
