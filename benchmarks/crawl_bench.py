@@ -21,9 +21,11 @@ import platform
 import re
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,6 +140,26 @@ def measure(tool: Tool, cmd: list[str], log: Path, timeout: float) -> RunResult:
     return result
 
 
+def check_duwang_db(tool: Tool, db: Path, pages: int, dead: list[dict[str, Any]]) -> None:
+    """A run that did not crawl the whole site or missed a planted dead link is a failure,
+    whatever its exit code (1 also means "found dead links")."""
+    if tool.failed:
+        return
+    try:
+        with closing(sqlite3.connect(db)) as conn:
+            row = conn.execute("SELECT status, pages FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+            found = {urlsplit(u).path for (u,) in conn.execute(
+                "SELECT url FROM links WHERE outcome = 'dead' AND last_run = (SELECT MAX(id) FROM runs)")}
+    except sqlite3.Error as exc:
+        tool.failed = f"cannot read {db}: {exc}"
+        return
+    planted = {str(d["url"]) for d in dead}
+    # "/" and "/index.html" are two URLs of one file: one page more than the files.
+    if row != ("complete", pages + 1) or not planted <= found:
+        tool.failed = (f"last run {row} (want ('complete', {pages + 1})); "
+                       f"missed dead links {sorted(planted - found)}")
+
+
 def markdown(
     tools: list[Tool],
     summaries: dict[str, dict[str, Any]],
@@ -150,8 +172,8 @@ def markdown(
     ]
     for tool in tools:
         s = summaries[tool.key]
-        if tool.skipped or tool.failed:
-            why = "skipped" if tool.skipped else "failed"
+        if tool.skipped or tool.failed or not tool.runs:
+            why = "skipped" if tool.skipped else "failed" if tool.failed else "not run"
             lines.append(f"| {tool.label} | {why} | | | | |")
             continue
         ratio = s.get("ratio_to_linkinator")
@@ -204,8 +226,10 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 str(args.concurrency),
             ]
             measure(duwang, cmd, work / f"duwang-{rnd}.log", args.timeout)
+            check_duwang_db(duwang, db, pages, manifest["dead_links"])
             if args.recrawl and not duwang.failed:
                 measure(recrawl, cmd, work / f"duwang-recrawl-{rnd}.log", args.timeout)
+                check_duwang_db(recrawl, db, pages, manifest["dead_links"])
             if db.exists():
                 size_mb = db.stat().st_size / 2**20
                 duwang.notes.append(f"duwang db after round {rnd}: {size_mb:.1f} MB")
