@@ -15,16 +15,26 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.encoding import decode_html
 
 from .hits import Hit
-from .matcher import TextChecker
 from .wordlists import load_wordlists
+
+if TYPE_CHECKING:
+    from .matcher import TextChecker
 
 PageHits = tuple[str, list[Hit]]
 
 _checker: TextChecker | None = None
+
+
+def _new_checker(dirs: list[str]) -> TextChecker:
+    # Imported where the checks run: the crawl process need not load jieba.
+    from .matcher import TextChecker
+
+    return TextChecker(load_wordlists([Path(d) for d in dirs]))
 
 
 def _init_worker(dirs: list[str]) -> None:
@@ -32,7 +42,7 @@ def _init_worker(dirs: list[str]) -> None:
     # Ctrl-C reaches the whole process group; the crawl decides when the worker stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    _checker = TextChecker(load_wordlists([Path(d) for d in dirs]))
+    _checker = _new_checker(dirs)
     _checker.tokenizer  # noqa: B018 - load jieba now, while the crawl starts
 
 
@@ -71,7 +81,7 @@ class CheckPool:
                 initargs=(list(wordlist_dirs),),
             )
         else:
-            self._local = TextChecker(load_wordlists([Path(d) for d in wordlist_dirs]))
+            self._local = _new_checker(list(wordlist_dirs))
 
     def submit(self, url: str, body: bytes, encoding: str) -> None:
         """Check a page given as bytes in a known encoding (decoded where it is checked)."""
