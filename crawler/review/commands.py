@@ -98,7 +98,7 @@ def cmd_mark(args: argparse.Namespace) -> int:
 
 
 def cmd_recheck(args: argparse.Namespace) -> int:
-    from crawler.recheck import RESULT_LABELS, recheck  # loads jieba and BeautifulSoup
+    from crawler.recheck import RESULT_LABELS, recheck  # loads jieba
 
     db = open_db(args.db, create=False)
     try:

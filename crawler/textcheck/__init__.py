@@ -9,8 +9,8 @@ field), ``normalize`` (full-width/zero-width folding with an offset map), ``segm
 word boundaries), ``privacy`` (identity numbers), ``matcher`` (TextChecker), ``hits`` (the
 Hit record), ``codes`` (stable category codes and their Chinese labels).
 
-Names are imported on first use: the crawl process needs only the wordlists, and jieba and
-BeautifulSoup cost a quarter of a second to import.
+Names are imported on first use: the crawl process needs only the wordlists, and jieba costs
+a fifth of a second to import.
 """
 
 from __future__ import annotations

@@ -3,13 +3,18 @@
 Never script, style, noscript, template, comments, or elements hidden with the ``hidden``
 attribute, ``aria-hidden="true"`` or an inline ``display:none`` / ``visibility:hidden``.
 Block elements become line breaks so words from adjacent cells don't join.
+
+Walks an lxml tree: this runs on every crawled page, and lxml builds the same libxml2
+parse that BeautifulSoup's "lxml" builder wraps, 20 times faster than BeautifulSoup
+builds its own tree (1.3 ms a page, most of the text checks' time).
 """
 
 from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+import lxml.html
+from lxml import etree
 
 FIELD_TITLE = "title"
 FIELD_META = "meta"
@@ -32,65 +37,83 @@ _CJK = r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \\t\\r]*\\n\\s*(?=[{_CJK}])")
 _SPACES = re.compile(r"[^\S\n]+")
 _BREAKS = re.compile(r" ?\n[\s]*")
-_BREAK = object()
+_LINE = "\x00"  # a block or <br> boundary while the text is assembled
 
 
-def _hidden(tag: Tag) -> bool:
-    if tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true":
+def _hidden(el: etree._Element) -> bool:
+    get = el.get
+    if get("hidden") is not None or (get("aria-hidden") or "").lower() == "true":
         return True
-    style = tag.get("style")
-    return bool(style) and bool(_HIDDEN_STYLE.search(str(style)))
-
-
-def _clean_string(s: str) -> str:
-    return _SPACES.sub(" ", _CJK_BREAK.sub("", s).replace("\n", " "))
+    style = get("style")
+    return bool(style) and bool(_HIDDEN_STYLE.search(style))
 
 
 def _tidy(text: str) -> str:
     return _BREAKS.sub("\n", _SPACES.sub(" ", text)).strip()
 
 
-def _walk(root: Tag) -> tuple[str, list[str]]:
+def _walk(root: etree._Element) -> tuple[str, list[str]]:
+    """Visible text under root, and the alt/title texts of its visible images.
+
+    The stack holds elements and strings (text, tails, line marks) in reading order.
+    """
     parts: list[str] = []
     alts: list[str] = []
-    stack: list[object] = [root]
+    add = parts.append
+    stack: list[etree._Element | str] = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        if node is _BREAK:
-            parts.append("\n")
-        elif isinstance(node, NavigableString):
-            if type(node) is NavigableString:  # not a Comment, CData, Doctype, ...
-                parts.append(_clean_string(node))
-        elif isinstance(node, Tag):
-            if node.name in _SKIP or _hidden(node):
-                continue
-            if node.name == "br":
-                parts.append("\n")
-            elif node.name == "img":
-                alts.extend(str(node[a]) for a in ("alt", "title") if node.get(a))
-            else:
-                if node.name in _BLOCK:
-                    parts.append("\n")
-                    stack.append(_BREAK)
-                stack.extend(reversed(node.contents))
-    return _tidy("".join(parts)), alts
+        node = pop()
+        if type(node) is str:
+            add(node)
+            continue
+        tag = node.tag
+        if type(tag) is not str or tag in _SKIP or _hidden(node):
+            continue  # a comment, processing instruction or invisible element; its tail shows
+        if tag == "br":
+            add(_LINE)
+            continue
+        if tag == "img":
+            alts.extend(v for v in (node.get("alt"), node.get("title")) if v)
+            continue
+        block = tag in _BLOCK
+        if block:
+            add(_LINE)
+            push(_LINE)
+        if node.text:
+            add(node.text)
+        for child in reversed(node):
+            if child.tail:
+                push(child.tail)
+            push(child)
+    # Line breaks in the source: dropped between CJK characters, else a space.
+    text = _CJK_BREAK.sub("", "".join(parts)).replace("\n", " ").replace(_LINE, "\n")
+    return _tidy(text), alts
+
+
+def parse(html: str) -> etree._Element:
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):  # empty, or nothing but a comment
+        return lxml.html.document_fromstring("<html/>")
 
 
 def extract_visible(html: str) -> list[tuple[str, str]]:
     """[(field, text)] for the non-empty fields: title, meta, body, alt (one alt text a line)."""
-    soup = BeautifulSoup(html, "lxml")
-    head = soup.head or soup
-    title = head.find("title")
+    root = parse(html)
+    head = root.find("head")
+    title = (root if head is None else head).find(".//title")
     meta_texts = [
-        str(m.get("content", ""))
-        for m in soup.find_all("meta")
-        if str(m.get("name", "")).lower() == "description"
+        m.get("content") or ""
+        for m in root.iter("meta")
+        if (m.get("name") or "").lower() == "description"
     ]
-    body, alts = _walk(soup.body or soup)
+    body = root.find("body")
+    body_text, alts = _walk(root if body is None else body)
     fields = [
-        (FIELD_TITLE, _tidy(title.get_text()) if title else ""),
+        (FIELD_TITLE, _tidy(title.text_content()) if title is not None else ""),
         (FIELD_META, _tidy("\n".join(meta_texts))),
-        (FIELD_BODY, body),
+        (FIELD_BODY, body_text),
         (FIELD_ALT, _tidy("\n".join(alts))),
     ]
     return [(name, text) for name, text in fields if text]

@@ -63,6 +63,9 @@ def test_visible_fields(checker: TextChecker, html: str, field: str) -> None:
         ("<p>换<br>行</p>", "换\n行"),
         ("<p>再接<b>再</b><a href='#'>励</a></p>", "再接再励"),
         ("<p>中华人民\n        共和国</p>", "中华人民共和国"),
+        # across an inline element too, as a browser renders it
+        ("<p>中华人民\n<b>共和国</b></p>", "中华人民共和国"),
+        ("<p>a<!-- note -->b<script>x</script>c</p>", "abc"),
         ("<p>Hello\n  world &nbsp; 你好</p>", "Hello world 你好"),
     ],
 )
