@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import DownloadTimeoutError
 from scrapy.http import HtmlResponse, Response
@@ -16,6 +17,23 @@ from crawler.encoding import better_encoding
 from crawler.outcomes import parse_retry_after
 
 logger = logging.getLogger(__name__)
+
+
+class NoRefererRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirects, for a crawl that sends no Referer (no Referer spider middleware).
+
+    Scrapy's own looks for that middleware once the engine starts and warns when it is
+    missing; there is nothing for it to hand over here.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler.settings)
+        middleware.crawler = crawler
+        return middleware
+
+    def handle_referer(self, request: Request, response: Response) -> None:
+        request.headers.pop("Referer", None)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

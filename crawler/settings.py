@@ -58,7 +58,7 @@ DOWNLOADER_MIDDLEWARES_BASE = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,  # Scrapy's RetryMiddleware, with backoff
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 590,
     "crawler.middlewares.EncodingRepairMiddleware": 595,
-    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600,
+    "crawler.middlewares.NoRefererRedirectMiddleware": 600,
 }
 # Left out: downloader stats (they serialise every request; our counters suffice),
 # offsite (external links are checked), meta refresh (a link, not a redirect), cookies
