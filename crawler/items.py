@@ -23,6 +23,8 @@ class Page:
     # (target url_key, href as linked, element, attr, anchor), one per distinct target
     outlinks: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     body: bytes = b""  # the page as received (in `encoding`), for the text checks; not stored
+    # The verdict on the page's own URL, carried here: one item a page instead of two.
+    check: LinkCheck | None = None
 
 
 @dataclass(slots=True)
@@ -31,6 +33,7 @@ class PageUnchanged:
     with the same wordlists: its stored outlinks and findings carry forward."""
 
     url: str  # url_key
+    check: LinkCheck | None = None  # the verdict on the page's own URL
 
 
 @dataclass(slots=True)

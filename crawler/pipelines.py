@@ -65,11 +65,15 @@ class StorePipeline:
 
     def process_item(self, item):
         if isinstance(item, Page):
+            if item.check is not None:
+                self.writer.add_link(item.check)
             self.writer.add_page(item)
             if self.checks is not None:
                 self.checks.submit(item.url, item.body, item.encoding)
             item.body = b""  # handed over; the writer's buffer need not hold the page
         elif isinstance(item, PageUnchanged):
+            if item.check is not None:
+                self.writer.add_link(item.check)
             self.writer.page_unchanged(item)
         elif isinstance(item, LinkCheck):
             self.writer.add_link(item)

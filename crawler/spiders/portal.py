@@ -210,8 +210,7 @@ class PortalSpider(Spider):
             return
         self.seen.add(final_key)
         if self._unchanged(response):
-            yield self._link_check(response.request, response, verdict)
-            yield from self._carry_forward(key, depth)
+            yield from self._carry_forward(key, depth, self._link_check(response.request, response, verdict))
             return
         root = parse_html(response.body, response.encoding)
         title, heading = title_and_heading(root)
@@ -223,19 +222,21 @@ class PortalSpider(Spider):
                 response.request, response, Verdict(DEAD, "soft_404", f"页面提示: {soft}")
             )
             return
-        yield self._link_check(response.request, response, verdict)
+        check = self._link_check(response.request, response, verdict)
         self.pages_parsed += 1
         self.crawler.stats.inc_value("duwang/pages")
         links, skipped = extract_links(root, response.url)
         self.crawler.stats.inc_value("duwang/links/non_http", skipped)
         outlinks: dict[str, tuple[str, str, str, str, str]] = {}
+        seen = self.seen
         for link in links:
             target = self.key_of(link.url)
             if target not in outlinks:
                 outlinks[target] = (target, link.url, link.element, link.attr, link.anchor)
-            found = self.schedule(link.url, target, depth + 1)
-            if found is not None:
-                yield found
+            if target not in seen:
+                found = self.schedule(link.url, target, depth + 1)
+                if found is not None:
+                    yield found
         yield Page(
             url=key,
             final_url=response.url,
@@ -250,12 +251,12 @@ class PortalSpider(Spider):
             last_modified=response.headers.get(b"Last-Modified", b"").decode("latin-1"),
             outlinks=list(outlinks.values()),
             body=response.body,
+            check=check,
         )
 
     def _not_modified(self, response: Response, key: str, depth: int, verdict: Verdict) -> Iterable[object]:
         if self._unchanged(response):
-            yield self._link_check(response.request, response, verdict)
-            yield from self._carry_forward(key, depth)
+            yield from self._carry_forward(key, depth, self._link_check(response.request, response, verdict))
         elif "duwang_known" in response.meta:
             # Unchanged, but last checked with other wordlists: fetch the body once more.
             refetch = self._request(response.request.url, key, PAGE, depth, True, conditional=False)
@@ -264,9 +265,11 @@ class PortalSpider(Spider):
         else:
             # 304 without validators (a server that ignores them): alive; if this was our
             # re-fetch, keep what the page had rather than lose it for the night.
-            yield self._link_check(response.request, response, verdict)
+            check = self._link_check(response.request, response, verdict)
             if response.meta.get("duwang_refetch"):
-                yield from self._carry_forward(key, depth)
+                yield from self._carry_forward(key, depth, check)
+            else:
+                yield check
 
     def _unchanged(self, response: Response) -> bool:
         """304, or the same bytes as last time; either way checked with today's wordlists."""
@@ -275,15 +278,17 @@ class PortalSpider(Spider):
             return False
         return response.status == 304 or (bool(content_hash) and content_hash == _hash(response.body))
 
-    def _carry_forward(self, key: str, depth: int) -> Iterable[object]:
+    def _carry_forward(self, key: str, depth: int, check: LinkCheck) -> Iterable[object]:
         """The page's stored links are checked again; its findings carry forward."""
         self.pages_parsed += 1
         self.crawler.stats.inc_value("duwang/pages/unchanged")
-        yield PageUnchanged(key)
-        for target, href, *_ in self.memory.outlinks(key):
-            found = self.schedule(href, target, depth + 1)
-            if found is not None:
-                yield found
+        yield PageUnchanged(key, check)
+        seen = self.seen
+        for target, href in self.memory.outlinks(key):
+            if target not in seen:
+                found = self.schedule(href, target, depth + 1)
+                if found is not None:
+                    yield found
 
     def parse_check(self, response: Response) -> Iterable[object]:
         request = response.request

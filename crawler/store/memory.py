@@ -24,10 +24,9 @@ class CrawlMemory:
             return None
         return dict(zip(("etag", "last_modified", "content_hash", "checked_with"), row, strict=True))
 
-    def outlinks(self, page_key: str) -> list[tuple[str, str, str, str, str]]:
-        return self.db.execute(
-            "SELECT target, href, element, attr, anchor FROM outlinks WHERE page_url = ?", [page_key]
-        ).fetchall()
+    def outlinks(self, page_key: str) -> list[tuple[str, str]]:
+        """(target url_key, href as linked) of each link stored for the page."""
+        return self.db.execute("SELECT target, href FROM outlinks WHERE page_url = ?", [page_key]).fetchall()
 
     def fresh_ok(self, url_key: str, max_age_days: float) -> bool:
         """True when the link answered OK at a real check less than max_age_days ago."""
