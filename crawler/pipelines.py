@@ -60,8 +60,8 @@ class StorePipeline:
             self.checks = CheckPool(list(self.cfg.wordlists), self._checked,
                                     workers=settings.getint("DUWANG_CHECK_WORKERS", 1))
 
-    def _checked(self, url: str, hits: list) -> None:
-        self.writer.set_page_hits(url, hits, self.crawler.spider.fingerprint)
+    def _checked(self, url: str, hits: list, snapshot: bytes | None) -> None:
+        self.writer.set_page_hits(url, hits, self.crawler.spider.fingerprint, snapshot)
 
     def process_item(self, item):
         if isinstance(item, Page):

@@ -65,3 +65,20 @@ def test_identity_number_flagged_masked(demo):
     privacy = [r for r in demo["rows"] if r["kind"] == "privacy"]
     assert [(r["text"], r["category"]) for r in privacy] == [("360426********0071", "id_number")]
     assert "360426199101010071" not in str(demo["rows"])
+
+
+def test_pages_with_findings_keep_a_masked_snapshot(demo):
+    from crawler.store import open_db, snapshots
+
+    db = open_db(demo["db"])
+    try:
+        [privacy] = [r for r in demo["rows"] if r["kind"] == "privacy"]
+        [page] = privacy["pages"]
+        snap = snapshots.load(db, page)
+        assert snap is not None and "360426********0071" in snap.html
+        assert "360426199101010071" not in snap.html  # the DB never holds the number
+        stored = {u for (u,) in db.execute("SELECT page_url FROM snapshots")}
+        with_hits = {u for (u,) in db.execute("SELECT DISTINCT page_url FROM page_hits")}
+        assert stored == with_hits
+    finally:
+        db.close()

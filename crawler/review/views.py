@@ -26,10 +26,11 @@ from werkzeug.wrappers import Response
 from crawler.errors import DuwangError
 from crawler.recheck import RESULT_LABELS, recheck, rechecks_of
 from crawler.render import KIND_LABELS, SEVERITY_LABELS, category_label
-from crawler.review import export, listing
+from crawler.review import export, listing, snapshot
 from crawler.review.accounts import verify_user
 from crawler.review.app import get_db
 from crawler.review.security import sign_in
+from crawler.store import snapshots
 from crawler.store.lifecycle import (
     FALSE_POSITIVE,
     IGNORED,
@@ -45,6 +46,13 @@ from crawler.store.lifecycle import (
 from crawler.store.queries import list_findings
 
 bp = Blueprint("review", __name__)
+
+# A stored page is hostile: no script runs (sandbox), nothing posts, images and styles
+# may come from the live site.
+SNAPSHOT_CSP = (
+    "sandbox; default-src 'none'; img-src http: https: data:; style-src http: https: 'unsafe-inline'; "
+    "font-src http: https: data:; form-action 'none'; base-uri http: https:"
+)
 
 _MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -106,6 +114,28 @@ def finding(finding_id: int) -> str:
         "finding.html", f=f, trail=trail, whitelist=whitelist_rows(db, finding_id),
         targets=sorted(STAFF_TRANSITIONS.get(f["status"], ()), key=list(STATUS_LABELS).index),
     )
+
+
+@bp.get("/finding/<int:finding_id>/snapshot")
+def page_snapshot(finding_id: int) -> Response:
+    """The page as the crawl saw it (快照), with the finding's words marked."""
+    db = get_db()
+    rows = list_findings(db, ids=[finding_id])
+    if not rows:
+        abort(404, description=f"没有编号为 {finding_id} 的问题。")
+    row, page = rows[0], request.args.get("page", "")
+    if row["kind"] not in ("wording", "privacy"):
+        abort(404, description="只有错敏词和隐私信息问题有页面快照。")
+    if page not in {o["page"] for o in row["occurrences"]}:
+        abort(404, description="这个页面不在该问题的所在页面中。")
+    snap = snapshots.load(db, page)
+    if snap is None:
+        abort(404, description="这个页面没有快照：它在启用快照前被检查，此后内容没有变化。")
+    html, _ = snapshot.render(snap.html, snap.final_url, snap.taken_at, [row["text"] or ""])
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = SNAPSHOT_CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @bp.post("/mark")

@@ -232,3 +232,13 @@ def m006_links_per_site(db: Database) -> None:
 def m007_site_wordlists(db: Database) -> None:
     """The extra wordlist folders a site was crawled with, so a recheck uses the same lists."""
     db["sites"].add_column("wordlists", str)  # JSON list of folders
+
+
+@migrations()
+def m008_snapshots(db: Database) -> None:
+    """The last copy of each page on which the text checks found something (快照): the
+    evidence a reviewer sees. UTF-8 HTML, identity numbers masked, zlib-compressed."""
+    db["snapshots"].create(
+        {"page_url": str, "taken_at": str, "run_id": int, "html": bytes},
+        pk="page_url",
+    )

@@ -56,6 +56,7 @@ class RunWriter:
         self._links: list[LinkCheck] = []
         self._hits: list[tuple[str, list, str]] = []
         self._unchanged: list[str] = []
+        self._snapshots: list[tuple[str, bytes]] = []
         self.pages_written = 0
         self.links_written = 0
         started = now()
@@ -81,13 +82,18 @@ class RunWriter:
         self._unchanged.append(item.url)
         self._maybe_flush()
 
-    def set_page_hits(self, page_url: str, hits: list, checked_with: str = "") -> None:
+    def set_page_hits(self, page_url: str, hits: list, checked_with: str = "",
+                      snapshot: bytes | None = None) -> None:
         """Replace what the text checks found on a page (textcheck Hit objects).
 
         `checked_with` (the wordlists' fingerprint) is stored with the hits, never before:
         a crawl killed in between leaves the page to be checked again next time.
+        `snapshot` replaces the page's stored copy (kept when a page is later clean: it is
+        the evidence for what was fixed).
         """
         self._hits.append((page_url, hits, checked_with))
+        if snapshot is not None:
+            self._snapshots.append((page_url, snapshot))
         self._maybe_flush()
 
     def _maybe_flush(self) -> None:
@@ -102,7 +108,8 @@ class RunWriter:
         ts = now()
         run, site = self.run_id, self.site
         pages, links, hits, unchanged = self._pages, self._links, self._hits, self._unchanged
-        self._pages, self._links, self._hits, self._unchanged = [], [], [], []
+        snapshots = self._snapshots
+        self._pages, self._links, self._hits, self._unchanged, self._snapshots = [], [], [], [], []
         with self.db.conn:
             conn = self.db.conn
             conn.executemany(
@@ -135,6 +142,10 @@ class RunWriter:
                      h.severity, h.field)
                     for url, page_hits, _ in hits for h in page_hits
                 ],
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO snapshots (page_url, taken_at, run_id, html) VALUES (?,?,?,?)",
+                [(url, ts, run, blob) for url, blob in snapshots],
             )
             conn.executemany(
                 "UPDATE pages SET checked_with = ? WHERE url = ?",

@@ -11,6 +11,7 @@ import os
 import signal
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,12 +21,14 @@ from typing import TYPE_CHECKING
 from crawler.encoding import decode_html
 
 from .hits import Hit
+from .privacy import mask_ids
 from .wordlists import load_wordlists
 
 if TYPE_CHECKING:
     from .matcher import TextChecker
 
-PageHits = tuple[str, list[Hit]]
+# (page url, hits, snapshot of a page with hits: see crawler.store.snapshots)
+PageHits = tuple[str, list[Hit], bytes | None]
 
 _checker: TextChecker | None = None
 
@@ -53,18 +56,29 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
+def snapshot(html: str) -> bytes:
+    """The page as evidence for its findings (快照), identity numbers masked."""
+    return zlib.compress(mask_ids(html).encode("utf-8"), 6)
+
+
+def _check(checker: TextChecker, url: str, body: bytes, encoding: str) -> PageHits:
+    html = decode_html(body, encoding)
+    hits = checker.check_html(html)
+    return url, hits, snapshot(html) if hits else None
+
+
 def _check_batch(batch: list[tuple[str, bytes, str]]) -> list[PageHits]:
     assert _checker is not None
-    return [(url, _checker.check_html(decode_html(body, enc))) for url, body, enc in batch]
+    return [_check(_checker, url, body, enc) for url, body, enc in batch]
 
 
 class CheckPool:
-    """Submit (url, html) pages; finished results go to `on_result(url, hits)`.
+    """Submit (url, html) pages; finished results go to `on_result(url, hits, snapshot)`.
 
     workers=0 checks in the calling process (for tests and tiny crawls).
     """
 
-    def __init__(self, wordlist_dirs: list[str], on_result: Callable[[str, list[Hit]], None],
+    def __init__(self, wordlist_dirs: list[str], on_result: Callable[[str, list[Hit], bytes | None], None],
                  workers: int = 1, batch_size: int = 8, max_pending: int = 64):
         self.on_result = on_result
         self.batch_size = batch_size
@@ -86,7 +100,7 @@ class CheckPool:
     def submit(self, url: str, body: bytes, encoding: str) -> None:
         """Check a page given as bytes in a known encoding (decoded where it is checked)."""
         if self._local is not None:
-            self.on_result(url, self._local.check_html(decode_html(body, encoding)))
+            self.on_result(*_check(self._local, url, body, encoding))
             return
         self._batch.append((url, body, encoding))
         if len(self._batch) >= self.batch_size:
@@ -101,8 +115,8 @@ class CheckPool:
     def collect(self, wait: bool = False) -> None:
         """Hand over finished results; block for the oldest when too many are pending."""
         while self._pending and (wait or self._pending[0].done() or len(self._pending) > self.max_pending):
-            for url, hits in self._pending.popleft().result():
-                self.on_result(url, hits)
+            for result in self._pending.popleft().result():
+                self.on_result(*result)
 
     def close(self) -> None:
         self._send()

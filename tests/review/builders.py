@@ -6,6 +6,7 @@ from crawler.items import LinkCheck, Page
 from crawler.store.finalize import finish_run
 from crawler.store.writer import RunWriter
 from crawler.textcheck import Hit
+from crawler.textcheck.pool import snapshot
 
 SITE = "www.x.gov.cn"
 ROOT = "http://www.x.gov.cn/"
@@ -24,7 +25,8 @@ def hit(text: str = "再接再励", context: str = "让我们再接再励，共�
 
 
 def crawl(db, pages: dict[str, list[str]], *, dead=(), hits: dict[str, list[Hit]] | None = None,
-          complete: bool = True, site: str = SITE, home: str = HOME) -> int:
+          complete: bool = True, site: str = SITE, home: str = HOME,
+          html: dict[str, str] | None = None) -> int:
     """One run: the pages with their links, a check per target, the text hits; then finish_run."""
     writer = RunWriter(db, site, [home])
     for url, targets in pages.items():
@@ -39,7 +41,9 @@ def crawl(db, pages: dict[str, list[str]], *, dead=(), hits: dict[str, list[Hit]
         else:
             writer.add_link(LinkCheck(target, True, "ok", None, 200, "", target, "HEAD"))
     for url in pages:
-        writer.set_page_hits(url, (hits or {}).get(url, []))
+        page_hits = (hits or {}).get(url, [])
+        kept = snapshot(html[url]) if html and url in html and page_hits else None
+        writer.set_page_hits(url, page_hits, "", kept)
     writer.flush()
     finish_run(db, writer.run_id, site, complete=complete, reason="finished" if complete else "max_pages")
     return writer.run_id

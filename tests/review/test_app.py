@@ -254,3 +254,37 @@ def test_no_account_no_public_binding(db, db_path):
 def test_all_kinds_is_for_exports_only(client):
     page = client.get("/?kind=all").data.decode()
     assert ">None<" not in page and "再接再励" in page  # the default tab, not a mixed table
+
+
+PAGE_A = """<html><head><title>新闻</title><script>alert(1)</script></head>
+<body onload="alert(2)"><p>让我们再接再励，共创佳绩</p><img src="/a.png" onerror="alert(3)"></body></html>"""
+
+
+@pytest.fixture
+def snap_client(fresh_db, db_path):
+    crawl(fresh_db, {HOME: [A, DEAD], A: []}, dead={DEAD}, hits={A: [hit()]}, html={A: PAGE_A})
+    app = create_app(db_path)
+    app.testing = True
+    return app.test_client()
+
+
+def test_snapshot_is_sandboxed_and_marks_the_word(snap_client, fresh_db):
+    wid = finding_id(fresh_db, kind="wording")
+    detail = snap_client.get(f"/finding/{wid}").get_data(as_text=True)
+    href = re.search(r'href="([^"]+/snapshot\?page=[^"]+)"', detail).group(1).replace("&amp;", "&")
+    resp = snap_client.get(href)
+    assert resp.status_code == 200
+    csp = resp.headers["Content-Security-Policy"]
+    assert csp.startswith("sandbox;") and "script-src" not in csp and "default-src 'none'" in csp
+    page = resp.get_data(as_text=True)
+    assert '<mark class="duwang-hit"' in page and ">再接再励</mark>" in page
+    assert "<script" not in page and "onload" not in page and "onerror" not in page
+    assert f'<base href="{A}"' in page  # relative images load from the page's own site
+
+
+def test_snapshot_only_for_a_findings_own_text_pages(snap_client, fresh_db):
+    wid = finding_id(fresh_db, kind="wording")
+    assert snap_client.get(f"/finding/{wid}/snapshot", query_string={"page": HOME}).status_code == 404
+    dead = finding_id(fresh_db, kind="dead_link")
+    assert snap_client.get(f"/finding/{dead}/snapshot", query_string={"page": HOME}).status_code == 404
+    assert snap_client.get("/finding/999/snapshot", query_string={"page": A}).status_code == 404

@@ -37,8 +37,12 @@ NEWS2_FIXED = page("招商引资成果", "<p>企业迫不及待地签约入驻�
 SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"  # escaped in the source: visible text on the page
 XSS = page(SCRIPT + "网友留言", f"<p>留言：{SCRIPT}再接再励</p>"
            '<p><a href="/old.html">&lt;img src=x onerror=alert(2)&gt;</a></p>' + FOOT, footer=False)
+# Live script in the page itself: must never run in the snapshot (快照) either.
+LIVE = page("公告", "<script>alert('snapshot')</script><p>通知如下。</p>"
+            '<img src="/missing.png" onerror="alert(4)">' + FOOT, footer=False)
 HOME = page("测试区人民政府", '<a href="/news/1.html">新闻一</a> <a href="/news/2.html">新闻二</a> '
-            '<a href="/notice/xss.html">留言</a> <a href="/dead.html">失效链接</a>' + FOOT, footer=False)
+            '<a href="/notice/xss.html">留言</a> <a href="/dead.html">失效链接</a> '
+            '<a href="/notice/live.html">公告</a>' + FOOT, footer=False)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +52,7 @@ def portal():
         "/news/1.html": Reply(body=page("新闻一", "<p>今日召开会议。</p>" + FOOT, footer=False)),
         "/news/2.html": Reply(body=NEWS2),
         "/notice/xss.html": Reply(body=XSS),
+        "/notice/live.html": Reply(body=LIVE),
     }).start()
     yield server
     server.stop()
@@ -181,7 +186,8 @@ def test_export_xlsx(page_, app_url, db_file):
     assert sorted(r[4] for r in rows[1:]) == expected  # one row per page to fix
     assert [r[0] for r in rows[1:]] == list(range(1, len(expected) + 1))
     footer = [r for r in rows[1:] if r[2].startswith("再接再励（上下文：…让我们")]
-    assert len(footer) == 4 and {r[3] for r in footer} == {"再接再厉"}  # home, news 1 and 2, the notice
+    # home, news 1 and 2, the two notices
+    assert len(footer) == 5 and {r[3] for r in footer} == {"再接再厉"}
     assert {r[6] for r in footer} == {"未分配", "区融媒体中心", "区政府办公室"}
 
 
@@ -195,3 +201,24 @@ def test_post_without_csrf_token_is_refused(page_, app_url, db_file):
         urllib.request.urlopen(urllib.request.Request(app_url + "mark", data=data), timeout=10)
     assert err.value.code == 400
     assert _finding(db_file, "再接再励")["status"] == "open"
+
+
+def test_snapshot_marks_the_word_and_runs_no_script(page_, app_url, db_file, portal, tmp_path):
+    db = open_db(db_file)
+    [footer] = [f for f in list_findings(db, kind="wording") if any("live.html" in p for p in f["pages"])]
+    db.close()
+    page_.goto(app_url + f"finding/{footer['id']}")
+    live = page_.locator("table.pages tr", has_text="notice/live.html")
+    with page_.expect_popup() as popup:
+        live.locator("a.snapshot").click()
+    snap = popup.value
+    snap.dialogs = []
+    snap.on("dialog", lambda d: (snap.dialogs.append(d.message), d.dismiss()))
+    snap.wait_for_load_state()
+    assert snap.locator("mark.duwang-hit").first.inner_text() == "再接再励"
+    assert "读网快照" in snap.locator("#duwang-snapshot-banner").inner_text()
+    assert snap.locator("script").count() == 0
+    snap.reload()  # handlers would fire on load; nothing may
+    snap.wait_for_timeout(300)
+    snap.screenshot(path=str(tmp_path / "snapshot.png"), full_page=True)
+    assert snap.dialogs == [] and page_.dialogs == []
