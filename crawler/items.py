@@ -28,12 +28,14 @@ class Page:
 
 
 @dataclass(slots=True)
-class PageUnchanged:
-    """An internal page that answered 304, or 200 with the same content, and was checked
-    with the same wordlists: its stored outlinks and findings carry forward."""
+class UnchangedPages:
+    """Internal pages that answered 304, or 200 with the same content, and were checked
+    with the same wordlists: their stored outlinks and findings carry forward.
 
-    url: str  # url_key
-    check: LinkCheck | None = None  # the verdict on the page's own URL
+    Batched: Scrapy's cost per item (about 0.15 ms) was an eighth of a re-crawl.
+    """
+
+    pages: list[tuple[str, LinkCheck]]  # (url_key, the verdict on the page's own URL)
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ import time
 from scrapy import signals
 
 from crawler.config import CrawlConfig
-from crawler.items import LinkCheck, Page, PageUnchanged
+from crawler.items import LinkCheck, Page, UnchangedPages
 from crawler.store import open_db
 from crawler.store.finalize import abandon_stale_runs, finish_run
 from crawler.store.sites import SiteInfo, save_site
@@ -71,10 +71,10 @@ class StorePipeline:
             if self.checks is not None:
                 self.checks.submit(item.url, item.body, item.encoding)
             item.body = b""  # handed over; the writer's buffer need not hold the page
-        elif isinstance(item, PageUnchanged):
-            if item.check is not None:
-                self.writer.add_link(item.check)
-            self.writer.page_unchanged(item)
+        elif isinstance(item, UnchangedPages):
+            for url, check in item.pages:
+                self.writer.add_link(check)
+                self.writer.page_unchanged(url)
         elif isinstance(item, LinkCheck):
             self.writer.add_link(item)
         return item
@@ -83,6 +83,9 @@ class StorePipeline:
         writer = self.writer
         if writer is None:
             return
+        rest = spider.take_unchanged()  # the last, unfilled batch
+        if rest is not None:
+            self.process_item(rest)
         checks_failed = False
         if self.checks is not None:
             started = time.monotonic()

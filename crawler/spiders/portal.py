@@ -8,6 +8,7 @@ target is requested once per run; verdicts go out as LinkCheck items.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from w3lib.url import safe_url_string
 
 from crawler.config import CrawlConfig
 from crawler.failures import HEAD_RETRY_CATEGORIES, classify_exception
-from crawler.items import LinkCheck, Page, PageUnchanged
+from crawler.items import LinkCheck, Page, UnchangedPages
 from crawler.links import extract_links, parse_html, title_and_heading
 from crawler.outcomes import DEAD, OK, Soft404, Verdict, classify_status
 from crawler.store import open_db
@@ -35,6 +36,8 @@ from crawler.urls import (
 )
 
 PAGE, CHECK = "page", "check"
+UNCHANGED_BATCH = 100  # pages, or
+UNCHANGED_MAX_DELAY = 1.0  # seconds a page waits for its batch
 
 
 class CrawlRequest(Request):
@@ -95,6 +98,8 @@ class PortalSpider(Spider):
         self.max_pages_hit = False
         self.dead_found = 0
         self.start_problems: dict[str, str] = {}  # start URL -> why it could not be crawled
+        self._unchanged_batch: list[tuple[str, LinkCheck]] = []
+        self._unchanged_since = 0.0
 
     def on_closed(self, spider, reason: str) -> None:
         self.memory.db.close()
@@ -282,13 +287,25 @@ class PortalSpider(Spider):
         """The page's stored links are checked again; its findings carry forward."""
         self.pages_parsed += 1
         self.crawler.stats.inc_value("duwang/pages/unchanged")
-        yield PageUnchanged(key, check)
+        if not self._unchanged_batch:
+            self._unchanged_since = time.monotonic()
+        self._unchanged_batch.append((key, check))
+        if (len(self._unchanged_batch) >= UNCHANGED_BATCH
+                or time.monotonic() - self._unchanged_since >= UNCHANGED_MAX_DELAY):
+            yield self.take_unchanged()
         seen = self.seen
         for target, href in self.memory.outlinks(key):
             if target not in seen:
                 found = self.schedule(href, target, depth + 1)
                 if found is not None:
                     yield found
+
+    def take_unchanged(self) -> UnchangedPages | None:
+        """The unchanged pages not yet handed over (the store pipeline takes the rest at close)."""
+        if not self._unchanged_batch:
+            return None
+        batch, self._unchanged_batch = UnchangedPages(self._unchanged_batch), []
+        return batch
 
     def parse_check(self, response: Response) -> Iterable[object]:
         request = response.request

@@ -8,7 +8,7 @@ import time
 
 from sqlite_utils import Database
 
-from crawler.items import LinkCheck, Page, PageUnchanged
+from crawler.items import LinkCheck, Page
 from crawler.store.db import now
 from crawler.store.keys import text_key
 
@@ -78,8 +78,9 @@ class RunWriter:
         self._links.append(link)
         self._maybe_flush()
 
-    def page_unchanged(self, item: PageUnchanged) -> None:
-        self._unchanged.append(item.url)
+    def page_unchanged(self, url: str) -> None:
+        """The page (url_key) is as last time: it is seen in this run, its hits stand."""
+        self._unchanged.append(url)
         self._maybe_flush()
 
     def set_page_hits(self, page_url: str, hits: list, checked_with: str = "",
