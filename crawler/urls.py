@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from posixpath import splitext
 from urllib.parse import urlsplit, urlunsplit
 
@@ -40,6 +41,13 @@ class BadURL(DuwangError, ValueError):
 
 def netloc_key(url: str) -> str:
     """Host[:port] in lower case, default ports dropped: the unit of scope."""
+    origin = _ORIGIN.match(url)
+    return _netloc_key(origin.group() if origin else url)
+
+
+# Every link of a page is scoped; a site has few origins.
+@lru_cache(maxsize=4096)
+def _netloc_key(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     try:
@@ -49,6 +57,9 @@ def netloc_key(url: str) -> str:
     if port and port != _DEFAULT_PORTS.get(parts.scheme):
         return f"{host}:{port}"
     return host
+
+
+_ORIGIN = re.compile(r"[^:/?#]*:?//[^/?#]*")
 
 
 def validate_start_url(url: str) -> str:
