@@ -1,4 +1,5 @@
-"""Progress while crawling: a status line on a terminal, plain log lines otherwise."""
+"""Crawl-wide helpers: the progress line (a status line on a terminal, plain log lines
+otherwise) and a leaner stats collector."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ import time
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import MemoryStatsCollector
 
 logger = logging.getLogger("duwang.progress")
+
+
+class StatsCollector(MemoryStatsCollector):
+    """Scrapy's in-memory stats without its per-call wrapper, which looks for a deprecated
+    `spider` argument on each of the ~15 stats calls a request makes."""
+
+    __getattribute__ = object.__getattribute__
 
 
 class Progress:

@@ -85,6 +85,8 @@ ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
+STATS_CLASS = "crawler.extensions.StatsCollector"
+
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True
 STATS_DUMP = False
