@@ -100,13 +100,17 @@ def index() -> str:
     )
 
 
-@bp.get("/finding/<int:finding_id>")
-def finding(finding_id: int) -> str:
-    db = get_db()
+def _finding_row(db, finding_id: int) -> dict:
     rows = list_findings(db, ids=[finding_id])
     if not rows:
         abort(404, description=f"没有编号为 {finding_id} 的问题。")
-    f = listing.select_one(db, rows[0])
+    return rows[0]
+
+
+@bp.get("/finding/<int:finding_id>")
+def finding(finding_id: int) -> str:
+    db = get_db()
+    f = listing.select_one(db, _finding_row(db, finding_id))
     trail = [{"type": "status", **e} for e in history(db, finding_id)]
     trail += [{"type": "recheck", **r} for r in rechecks_of(db, finding_id)]
     trail.sort(key=lambda e: e["at"])
@@ -120,10 +124,7 @@ def finding(finding_id: int) -> str:
 def page_snapshot(finding_id: int) -> Response:
     """The page as the crawl saw it (快照), with the finding's words marked."""
     db = get_db()
-    rows = list_findings(db, ids=[finding_id])
-    if not rows:
-        abort(404, description=f"没有编号为 {finding_id} 的问题。")
-    row, page = rows[0], request.args.get("page", "")
+    row, page = _finding_row(db, finding_id), request.args.get("page", "")
     if row["kind"] not in ("wording", "privacy"):
         abort(404, description="只有错敏词和隐私信息问题有页面快照。")
     if page not in {o["page"] for o in row["occurrences"]}:
