@@ -188,3 +188,23 @@ def test_flaky_link_that_answers_on_retry_is_alive(serve, db_path):
     })
     run_cli("crawl", portal.url, "--db", str(db_path), *FAST, check_exit=0)
     assert findings_jsonl(db_path) == []
+
+
+def test_obey_robots_skips_disallowed_urls_without_calling_them_dead(serve, db_path):
+    from tests.portal_site import page
+
+    portal = serve({
+        "/robots.txt": Reply(body="User-agent: *\nDisallow: /private/\n", content_type="text/plain"),
+        "/": Reply(body=page("首页", '<a href="/a.html">甲</a> <a href="/private/b.html">乙</a> '
+                                  '<a href="/private/c.pdf">丙</a>', footer=False)),
+        "/a.html": Reply(body=page("甲", "", footer=False)),
+    })
+    run_cli("crawl", portal.url, "--db", str(db_path), "--obey-robots", check_exit=0)
+    assert findings_jsonl(db_path) == []  # disallowed is not dead
+    assert not [p for (_, p) in portal.hits if p.startswith("/private/")]
+    con = sqlite3.connect(db_path)
+    stats = con.execute("SELECT stats FROM runs").fetchone()[0]
+    assert '"duwang/robots_disallowed": 2' in stats
+    # Without the flag both are requested, and are dead (the server has neither).
+    run_cli("crawl", portal.url, "--db", str(db_path), check_exit=1)
+    assert sorted(f["target"].rsplit("/", 1)[-1] for f in findings_jsonl(db_path)) == ["b.html", "c.pdf"]

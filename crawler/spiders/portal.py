@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import StopDownload
+from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import HtmlResponse, Response
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
@@ -320,11 +320,18 @@ class PortalSpider(Spider):
     def on_error(self, failure: Failure) -> Iterable[object]:
         request = failure.request
         meta = request.meta
+        is_start = meta["duwang_key"] in self.home_keys and meta["duwang_depth"] == 0
+        if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
+            # --obey-robots: the site asks not to be fetched there. No verdict: not dead.
+            self.crawler.stats.inc_value("duwang/robots_disallowed")
+            if is_start:
+                self.start_problems[_original_url(request)] = "disallowed by robots.txt (--obey-robots)"
+            return
         verdict = classify_exception(failure.value, [*meta.get("redirect_urls", []), request.url])
         if request.method == "HEAD" and verdict.category in HEAD_RETRY_CATEGORIES:
             yield self._fallback_get(request)
             return
-        if meta["duwang_key"] in self.home_keys and meta["duwang_depth"] == 0:
+        if is_start:
             self.start_problems[_original_url(request)] = verdict.detail
         yield self._link_check(request, None, verdict)
 
