@@ -109,6 +109,11 @@ DUWANG_DEPARTMENTS: dict[str, str] = {}  # URL prefix -> 责任单位
 DUWANG_DISK_QUEUE = True  # a big queue spills to disk (a temporary JOBDIR per run)
 DUWANG_QUEUE_MEMORY_MAX = 10_000  # requests kept in memory before the queue spills
 SCHEDULER = "crawler.scheduler.SpillingScheduler"
+# Breadth-first: a page's depth is its shortest distance from the start, so the depth
+# bound stops traps, not long pagination chains (depth-first order once took 85 pages
+# of a 20,000-page portal past depth 100); and the home page's links are checked first.
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 DUWANG_PROGRESS_ENABLED = True
 DUWANG_TEXTCHECK_ENABLED = True
 DUWANG_CHECK_WORKERS = 1  # processes for the text checks; 0 = in the crawl process

@@ -208,3 +208,43 @@ def test_obey_robots_skips_disallowed_urls_without_calling_them_dead(serve, db_p
     # Without the flag both are requested, and are dead (the server has neither).
     run_cli("crawl", portal.url, "--db", str(db_path), check_exit=1)
     assert sorted(f["target"].rsplit("/", 1)[-1] for f in findings_jsonl(db_path)) == ["b.html", "c.pdf"]
+
+
+def test_generated_portal_is_crawled_whole_at_its_true_depth(tmp_path, db_path):
+    """Depth is the shortest distance from home (breadth-first order): with the depth bound
+    set to the portal's real depth, every page is crawled. Depth-first order, Scrapy's
+    default, measured depths along longer paths and cut pagination chains off."""
+    import re
+    import subprocess
+    import sys
+    from collections import deque
+
+    from crawler.demo.server import PortalServer
+    from tests.conftest import REPO
+
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "gen_portal.py"), "--out", str(site),
+                    "--pages", "1200", "--dead", "0"], check=True, capture_output=True)
+    # The portal's true depth, by breadth-first search over the files' links.
+    href = re.compile(rb'href="([^"#]+\.html?)"')
+    depth = {"/index.html": 0}
+    todo = deque(["/index.html"])
+    while todo:
+        path = todo.popleft()
+        file = site / path.lstrip("/")
+        if not file.is_file():
+            continue
+        base = path.rsplit("/", 1)[0] + "/"
+        for raw in href.findall(file.read_bytes()):
+            link = raw.decode()
+            target = link if link.startswith("/") else base + link.removeprefix("./")
+            if target not in depth and "://" not in link:
+                depth[target] = depth[path] + 1
+                todo.append(target)
+    pages = {p for p in depth if (site / p.lstrip("/")).is_file()}
+    with PortalServer(root=site) as portal:
+        run_cli("crawl", portal.url + "index.html", "--db", str(db_path), "--concurrency", "16",
+                "-s", f"DUWANG_MAX_DEPTH={max(depth[p] for p in pages)}", check_exit=0)
+    con = sqlite3.connect(db_path)
+    crawled = {unquote(u.split("/", 3)[3].join(["/", ""])) for (u,) in con.execute("SELECT url FROM pages")}
+    assert len(pages) == 1200 and crawled == pages
