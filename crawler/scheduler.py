@@ -18,6 +18,11 @@ class SpillingScheduler(Scheduler):
         return scheduler
 
     def _dqpush(self, request: Request) -> bool:
-        if len(self.mqs) < self.memory_max:
-            return False  # room in memory: the caller pushes it there
-        return super()._dqpush(request)
+        # Memory until it is full; then disk until the disk queue is empty again, so that
+        # requests leave in the order they came (the crawl is breadth-first).
+        if len(self.mqs) < self.memory_max and not (self.dqs is not None and len(self.dqs)):
+            return False  # the caller pushes it to memory
+        pushed = super()._dqpush(request)
+        if pushed:
+            self.stats.inc_value("duwang/queue/spilled")
+        return pushed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from urllib.parse import unquote
 
@@ -210,10 +211,12 @@ def test_obey_robots_skips_disallowed_urls_without_calling_them_dead(serve, db_p
     assert sorted(f["target"].rsplit("/", 1)[-1] for f in findings_jsonl(db_path)) == ["b.html", "c.pdf"]
 
 
-def test_generated_portal_is_crawled_whole_at_its_true_depth(tmp_path, db_path):
+@pytest.mark.parametrize("memory_max", [None, 40])
+def test_generated_portal_is_crawled_whole_at_its_true_depth(tmp_path, db_path, memory_max):
     """Depth is the shortest distance from home (breadth-first order): with the depth bound
     set to the portal's real depth, every page is crawled. Depth-first order, Scrapy's
-    default, measured depths along longer paths and cut pagination chains off."""
+    default, measured depths along longer paths and cut pagination chains off. With a tiny
+    in-memory queue the requests spill to disk and still leave in order."""
     import re
     import subprocess
     import sys
@@ -242,9 +245,12 @@ def test_generated_portal_is_crawled_whole_at_its_true_depth(tmp_path, db_path):
                 depth[target] = depth[path] + 1
                 todo.append(target)
     pages = {p for p in depth if (site / p.lstrip("/")).is_file()}
+    queue = ["-s", f"DUWANG_QUEUE_MEMORY_MAX={memory_max}"] if memory_max else []
     with PortalServer(root=site) as portal:
         run_cli("crawl", portal.url + "index.html", "--db", str(db_path), "--concurrency", "16",
-                "-s", f"DUWANG_MAX_DEPTH={max(depth[p] for p in pages)}", check_exit=0)
+                "-s", f"DUWANG_MAX_DEPTH={max(depth[p] for p in pages)}", *queue, check_exit=0)
     con = sqlite3.connect(db_path)
+    spilled = json.loads(con.execute("SELECT stats FROM runs").fetchone()[0]).get("duwang/queue/spilled", 0)
+    assert (spilled > 100) if memory_max else spilled == 0
     crawled = {unquote(u.split("/", 3)[3].join(["/", ""])) for (u,) in con.execute("SELECT url FROM pages")}
     assert len(pages) == 1200 and crawled == pages
