@@ -33,14 +33,10 @@ REDIRECT_MAX_TIMES = 10
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [502, 503, 504, 408, 429, 522, 524]
 
-# The spider de-duplicates before building a Request; skip fingerprinting.
 # Our pipeline is synchronous; Scrapy spawns this many tasks per callback for nothing.
 CONCURRENT_ITEMS = 1
 
-# Cookies cost on every request and a public portal needs none; session ids that
-# end up in URLs instead are stripped (crawler.urls.strip_session).
-COOKIES_ENABLED = False
-
+# The spider de-duplicates before building a Request; skip fingerprinting.
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 
 # Scrapy parses a callback's source for this warning on every call (its cache is keyed by
@@ -62,7 +58,9 @@ DOWNLOADER_MIDDLEWARES_BASE = {
 }
 # Left out: downloader stats (they serialise every request; our counters suffice),
 # offsite (external links are checked), meta refresh (a link, not a redirect), cookies
-# (see above), HTTP auth and proxy, and the HTTP cache (it would hide dead links).
+# (they cost on every request and a public portal needs none; session ids in URLs are
+# stripped instead, crawler.urls.strip_session), HTTP auth and proxy, and the HTTP cache
+# (it would hide dead links).
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
 
 # Every spider middleware wraps each yielded item in two more async generators. Left out:
@@ -80,10 +78,10 @@ EXTENSIONS_BASE = {
     "scrapy.extensions.throttle.AutoThrottle": 0,
     "crawler.extensions.Progress": 500,
 }
+# Left out: the telnet console and RemoteControl (nobody steers a nightly job), feed
+# export, spider state, memory debugger and LogStats (Progress reports instead).
 EXTENSIONS: dict[str, int] = {}
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
-TELNETCONSOLE_ENABLED = False
-REMOTE_CONTROL_ENABLED = False
 
 STATS_CLASS = "crawler.extensions.StatsCollector"
 
