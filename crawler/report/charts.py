@@ -119,16 +119,6 @@ def department_chart(report: dict[str, Any]) -> str:
     return _render(chart)
 
 
-def all_charts(report: dict[str, Any]) -> list[tuple[str, str]]:
-    """(id, svg) for every chart of the HTML report, in page order."""
-    return [
-        ("trend", trend_chart(report)),
-        ("backlog", backlog_chart(report)),
-        ("category", category_chart(report)),
-        ("department", department_chart(report)),
-    ]
-
-
 def _style_with(*colors: str) -> Style:
     style = Style(**{k: getattr(_STYLE, k) for k in (
         "background", "plot_background", "foreground", "foreground_strong", "foreground_subtle",
