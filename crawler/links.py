@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
+from crawler.textcheck.extract import parse
 from crawler.urls import NON_HTTP_SCHEMES
 
 # tag -> attributes holding a URL. srcset holds several.
@@ -49,11 +50,10 @@ def parse_html(body: bytes, encoding: str) -> etree._Element:
     if parser is None:
         parser = _PARSERS[encoding] = lxml.html.HTMLParser(encoding=encoding, recover=True)
     try:
-        root = lxml.html.document_fromstring(body, parser=parser)
+        return lxml.html.document_fromstring(body, parser=parser)
     except (etree.ParserError, LookupError, ValueError):
-        # Unknown to libxml2, or an empty document: let lxml decode what it can.
-        root = lxml.html.document_fromstring(body.decode(encoding, "replace") or "<html/>")
-    return root
+        # An encoding unknown to libxml2, or no element at all (empty, blank, a comment).
+        return parse(body.decode(encoding, "replace"))
 
 
 def title_and_heading(root: etree._Element) -> tuple[str, str]:

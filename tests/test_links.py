@@ -5,7 +5,7 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from crawler.links import ANCHOR_MAX, Link, extract_links
+from crawler.links import ANCHOR_MAX, Link, extract_links, parse_html, title_and_heading
 
 PAGE = "http://www.x.gov.cn/xwzx/index.html"
 
@@ -229,3 +229,10 @@ def test_same_href_resolves_per_page(href):
                      "http://www.x.gov.cn/d/e.html?id=1", "http://www.x.gov.cn/a/b/c.html"):
         links, _ = links_of(f'<a href="{href}">x</a>', page_url=page_url)
         assert [ln.url for ln in links] == [urljoin(page_url, href)], page_url
+
+
+@pytest.mark.parametrize("body", [b"", b"   \n", b"<!-- only a comment -->", b"\xef\xbb\xbf"])
+def test_a_page_without_elements_parses_as_empty(body: bytes) -> None:
+    root = parse_html(body, "utf-8")
+    assert extract_links(root, "http://www.x.gov.cn/")[0] == []
+    assert title_and_heading(root) == ("", "")

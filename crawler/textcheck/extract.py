@@ -92,6 +92,7 @@ def _walk(root: etree._Element) -> tuple[str, list[str]]:
 
 
 def parse(html: str) -> etree._Element:
+    """The lxml tree of decoded HTML; a document with no element at all is an empty page."""
     try:
         return lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):  # empty, or nothing but a comment

@@ -93,4 +93,5 @@ def test_gbk_page(checker: TextChecker) -> None:
 
 def test_empty_and_broken_html(checker: TextChecker) -> None:
     assert extract_visible("") == []
+    assert extract_visible("  \n<!-- 再接再励 -->") == []
     assert checker.check_html("<p>未闭合<div>迫不急待")[0].suggestion == "迫不及待"
