@@ -35,7 +35,7 @@ from crawler.encoding import decode_html, page_encoding
 from crawler.errors import DuwangError
 from crawler.links import extract_links, parse_html, title_and_heading
 from crawler.outcomes import OK, Soft404, classify_status
-from crawler.store.db import now
+from crawler.store.db import now, transaction
 from crawler.store.keys import text_key
 from crawler.store.lifecycle import FindingNotFound
 from crawler.store.queries import list_findings
@@ -261,7 +261,7 @@ def recheck(
             lambda site=site: checker_for(site.wordlists if site else ()))
         result, pages = recheck_finding(finding, get_checker, internal_hosts=hosts, timeout=timeout)
         out.append(Recheck(fid, now(), actor, finding["status"], result, pages))
-    with db.conn:
+    with transaction(db):
         for r in out:
             db.execute(
                 "INSERT INTO rechecks (finding_id, at, actor, status, result, detail) VALUES (?,?,?,?,?,?)",

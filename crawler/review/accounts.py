@@ -9,7 +9,7 @@ from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crawler.errors import DuwangError
-from crawler.store.db import now
+from crawler.store.db import now, transaction
 from crawler.store.lifecycle import MACHINE
 
 _NAME = re.compile(r"^[\w.@-]{1,64}$")
@@ -29,7 +29,7 @@ def add_user(db: Database, name: str, password: str, *, replace: bool = False) -
     exists = db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone()
     if exists and not replace:
         raise AccountError(f"user {name} exists; use --replace to set a new password")
-    with db.conn:
+    with transaction(db):
         db["users"].upsert(
             {"name": name, "password_hash": generate_password_hash(password), "created_at": now()},
             pk="name",

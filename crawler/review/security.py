@@ -19,6 +19,8 @@ import time
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from sqlite_utils import Database
 
+from crawler.store.db import transaction
+
 SECRET_SETTING = "session_secret"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -34,7 +36,7 @@ def secret_key(db: Database) -> str:
     row = db.execute("SELECT value FROM settings WHERE key = ?", [SECRET_SETTING]).fetchone()
     if row:
         return row[0]
-    with db.conn:
+    with transaction(db):
         db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
                    [SECRET_SETTING, secrets.token_hex(32)])
     return db.execute("SELECT value FROM settings WHERE key = ?", [SECRET_SETTING]).fetchone()[0]

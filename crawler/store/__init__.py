@@ -1,6 +1,8 @@
 """The store: SQLite through sqlite-utils. No Scrapy import."""
 
-from crawler.store.db import now, open_db
+from crawler.store.db import now, open_db, transaction
 from crawler.store.errors import DatabaseUnwritable, NotADatabase, SchemaTooNew, StoreError
 
-__all__ = ["open_db", "now", "StoreError", "DatabaseUnwritable", "SchemaTooNew", "NotADatabase"]
+__all__ = [
+    "open_db", "now", "transaction", "StoreError", "DatabaseUnwritable", "SchemaTooNew", "NotADatabase",
+]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +18,33 @@ from crawler.store.migrations import migrations
 def now() -> str:
     """Local time with offset, to the second: what every timestamp column holds."""
     return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """All or nothing: ``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any error.
+
+    ``with db.conn:`` is no transaction here: sqlite-utils 4 commits each write that
+    ``Database.execute`` makes outside an open transaction, so nothing would roll back.
+    IMMEDIATE takes the write lock at once, so what is read inside cannot change before
+    it is written (a staff verdict and the end of a run are serialized, not interleaved).
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        raise RuntimeError("transaction() does not nest")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def open_db(path: str | os.PathLike[str], *, create: bool = True) -> Database:

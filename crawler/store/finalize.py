@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from crawler.store.db import now
+from crawler.store.db import now, transaction
 from crawler.store.lifecycle import MACHINE, machine_transition
 
 __all__ = ["MACHINE", "RunSummary", "abandon_stale_runs", "finish_run", "summarize_run"]
@@ -115,7 +115,7 @@ def finish_run(
 ) -> RunSummary:
     ts = now()
     params = {"run": run_id, "site": site, "now": ts}
-    with db.conn:
+    with transaction(db):
         db.execute(_UPSERT_LINK_FINDINGS, params)
         db.execute(_UPSERT_LINK_OCCURRENCES, params)
         db.execute(_UPSERT_TEXT_FINDINGS, params)
@@ -174,7 +174,7 @@ def abandon_stale_runs(db: Database, alive: Callable[[int | None], bool]) -> int
     """Mark runs left 'running' by a killed process as incomplete. Returns how many."""
     rows = db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall()
     stale = [rid for rid, pid in rows if not alive(pid)]
-    with db.conn:
+    with transaction(db):
         for rid in stale:
             db.execute(
                 "UPDATE runs SET status = 'incomplete', reason = 'killed', finished_at = ? "

@@ -26,7 +26,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from crawler.errors import DuwangError
-from crawler.store.db import now
+from crawler.store.db import now, transaction
 
 MACHINE = "machine"
 OPEN, RECTIFIED, FALSE_POSITIVE, IGNORED = "open", "rectified", "false_positive", "ignored"
@@ -154,7 +154,7 @@ def mark(
         ))
     at = now()
     events = [Event(i, at, actor, rows[i]["status"], to, note) for i in ids]
-    with db.conn:
+    with transaction(db):
         for event in events:
             record(db, event)
             if event.from_status == FALSE_POSITIVE:

@@ -9,7 +9,7 @@ import time
 from sqlite_utils import Database
 
 from crawler.items import LinkCheck, Page
-from crawler.store.db import now
+from crawler.store.db import now, transaction
 from crawler.store.keys import text_key
 
 _PAGE_SQL = """
@@ -111,7 +111,7 @@ class RunWriter:
         pages, links, hits, unchanged = self._pages, self._links, self._hits, self._unchanged
         snapshots = self._snapshots
         self._pages, self._links, self._hits, self._unchanged, self._snapshots = [], [], [], [], []
-        with self.db.conn:
+        with transaction(self.db):
             conn = self.db.conn
             conn.executemany(
                 _PAGE_SQL,
