@@ -83,11 +83,24 @@ def label(status: str) -> str:
 
 
 def record(db: Database, event: Event) -> None:
-    """Apply one status change and write its event. The caller holds the transaction."""
-    db.execute(
-        "UPDATE findings SET status = ?, status_changed_at = ?, status_by = ? WHERE id = ?",
-        (event.to_status, event.at, event.actor, event.finding_id),
-    )
+    """Apply one status change and write its event. The caller holds the transaction.
+
+    The change applies only to a finding whose status is still the event's from_status:
+    anything else raises, so a change prepared on a stale read is never written.
+    """
+    changed = db.execute(
+        "UPDATE findings SET status = ?, status_changed_at = ?, status_by = ? "
+        "WHERE id = ? AND status = ?",
+        (event.to_status, event.at, event.actor, event.finding_id, event.from_status),
+    ).rowcount
+    if changed != 1:
+        row = db.execute("SELECT status FROM findings WHERE id = ?", [event.finding_id]).fetchone()
+        if row is None:
+            raise FindingNotFound(f"no finding with id {event.finding_id}")
+        raise ImpossibleTransition(
+            f"finding {event.finding_id} is {row[0]} ({label(row[0])}), no longer "
+            f"{event.from_status} ({label(event.from_status)}); look at it again"
+        )
     db.execute(
         "INSERT INTO events (finding_id, at, actor, from_status, to_status, note, run_id) "
         "VALUES (?,?,?,?,?,?,?)",
@@ -137,24 +150,26 @@ def mark(
         raise LifecycleError(f"unknown whitelist scope {whitelist!r}; one of {', '.join(WHITELIST_SCOPES)}")
     if whitelist and to != FALSE_POSITIVE:
         raise LifecycleError("a whitelist goes only with the status false_positive (误报)")
-    rows = {
-        r["id"]: r for r in db.query(
-            f"SELECT id, kind, status, text, link FROM findings WHERE id IN ({','.join('?' * len(ids))})",
-            ids,
-        )
-    }
-    missing = [i for i in ids if i not in rows]
-    if missing:
-        raise FindingNotFound("no finding with id " + ", ".join(map(str, missing)))
-    bad = [i for i in ids if not allowed(rows[i]["status"], to, actor)]
-    if bad:
-        raise ImpossibleTransition("; ".join(
-            f"finding {i} is {rows[i]['status']} ({label(rows[i]['status'])}), "
-            f"it cannot become {to} ({label(to)})" for i in bad
-        ))
-    at = now()
-    events = [Event(i, at, actor, rows[i]["status"], to, note) for i in ids]
+    # Read inside the transaction: BEGIN IMMEDIATE waits for a running end-of-run
+    # (finish_run) to commit, so the statuses read here are the ones the writes replace.
     with transaction(db):
+        rows = {
+            r["id"]: r for r in db.query(
+                f"SELECT id, kind, status, text, link FROM findings WHERE id IN ({','.join('?' * len(ids))})",
+                ids,
+            )
+        }
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            raise FindingNotFound("no finding with id " + ", ".join(map(str, missing)))
+        bad = [i for i in ids if not allowed(rows[i]["status"], to, actor)]
+        if bad:
+            raise ImpossibleTransition("; ".join(
+                f"finding {i} is {rows[i]['status']} ({label(rows[i]['status'])}), "
+                f"it cannot become {to} ({label(to)})" for i in bad
+            ))
+        at = now()
+        events = [Event(i, at, actor, rows[i]["status"], to, note) for i in ids]
         for event in events:
             record(db, event)
             if event.from_status == FALSE_POSITIVE:
