@@ -178,8 +178,9 @@ def _page_links(page_url: str, link: str, timeout: float) -> PageResult:
     got = fetch(page_url, "GET", timeout)
     if not got.answered or got.status >= 400:
         return PageResult(page_url, UNREACHABLE, got.error or f"HTTP {got.status}")
-    links, _ = extract_links(got.root(), got.final_url or page_url)
-    if any(url_key(x.url) == link for x in links):
+    links, _, invalid = extract_links(got.root(), got.final_url or page_url)
+    # A malformed href is keyed by its text (see the spider's malformed_url findings).
+    if any(url_key(x.url) == link for x in links) or any(x.url == link for x in invalid):
         return PageResult(page_url, STILL_THERE, "页面仍链接到该地址")
     return PageResult(page_url, GONE, "页面已无该链接")
 

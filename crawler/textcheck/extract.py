@@ -12,6 +12,7 @@ builds its own tree (1.3 ms a page, most of the text checks' time).
 from __future__ import annotations
 
 import re
+import threading
 
 import lxml.html
 from lxml import etree
@@ -91,12 +92,59 @@ def _walk(root: etree._Element) -> tuple[str, list[str]]:
     return _tidy(text), alts
 
 
+_local = threading.local()
+
+
+def html_parser(encoding: str | None = None) -> etree.HTMLParser:
+    """This thread's lxml HTML parser for bytes in `encoding` (None: for str input).
+
+    Recovering, and with huge_tree: without it libxml2 stops at 256 levels of nesting
+    (300 unclosed <font> reach them) and drops the rest of the page; with it the limit
+    is 2048. One per thread, so its error_log tells about this thread's last parse.
+    """
+    parsers = getattr(_local, "parsers", None)
+    if parsers is None:
+        parsers = _local.parsers = {}
+    parser = parsers.get(encoding)
+    if parser is None:
+        parser = parsers[encoding] = lxml.html.HTMLParser(encoding=encoding, recover=True, huge_tree=True)
+    return parser
+
+
+def parse_with(source: str | bytes, parser: etree.HTMLParser) -> etree._Element | None:
+    """The lxml tree of a whole page, or None for a document with no element at all."""
+    if isinstance(source, str) and source.startswith("<?xml"):
+        # lxml refuses a str that declares its encoding; the declaration means nothing here.
+        source = source[source.find(">") + 1 :]
+    try:
+        root = lxml.html.document_fromstring(source, parser=parser)
+    except (etree.ParserError, ValueError):  # empty, or nothing but a comment
+        return None
+    _adopt_trailing(root)
+    return root
+
+
+def _adopt_trailing(root: etree._Element) -> None:
+    """Move what follows </html> to the end of the body, where browsers show it.
+
+    libxml2 puts it in sibling <html> elements that root.iter() never reaches: the
+    statistics script, or a whole second page, that CMSs append after </html>.
+    """
+    if root.getnext() is None:
+        return
+    body = root.find("body")
+    into = root if body is None else body
+    for sibling in list(root.itersiblings()):
+        if isinstance(sibling.tag, str):  # not a comment or processing instruction
+            if sibling.tag == "html":
+                sibling.tag = "div"
+            into.append(sibling)
+
+
 def parse(html: str) -> etree._Element:
     """The lxml tree of decoded HTML; a document with no element at all is an empty page."""
-    try:
-        return lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):  # empty, or nothing but a comment
-        return lxml.html.document_fromstring("<html/>")
+    root = parse_with(html, html_parser())
+    return lxml.html.document_fromstring("<html/>") if root is None else root
 
 
 def extract_visible(html: str) -> list[tuple[str, str]]:
