@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 
@@ -16,7 +17,8 @@ from crawler.store import open_db
 from crawler.store.queries import KINDS, STATUSES, list_findings
 
 # Exit codes (README "Exit codes").
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
+_SEVERITY = {EXIT_OK: 0, EXIT_FINDINGS: 1, EXIT_INCOMPLETE: 2, EXIT_ERROR: 3}  # worst wins
 
 
 class UsageError(DuwangError):
@@ -37,6 +39,9 @@ def _crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--wordlists", action="append", default=[], metavar="DIR",
                    help="a folder of extra wordlists (repeatable)")
     p.add_argument("--obey-robots", action="store_true", help="honour robots.txt (off by default)")
+    p.add_argument("--accept-shrink", action="store_true",
+                   help="the site really shrank: a run reading far fewer pages than the last one "
+                   "may still be complete")
     p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a Scrapy or DUWANG_* setting (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="log Scrapy's progress at INFO")
@@ -100,6 +105,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     overrides = dict(
         timeout=args.timeout, max_pages=args.max_pages, concurrency=args.concurrency,
         extra_hosts=args.extra_host, wordlists=args.wordlists, obey_robots=args.obey_robots,
+        accept_shrink=args.accept_shrink,
         log_level="INFO" if args.verbose else "WARNING", extra_settings=_parse_sets(args.set),
     )
     log_file = args.log_file
@@ -122,11 +128,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     for result in results:
         if result.summary is not None:
             print(render_summary(result.summary))
-            if result.summary.new_findings and code == EXIT_OK:
-                code = EXIT_FINDINGS
-        if result.error:
+        if result.error and not result.incomplete:
             print(f"duwang crawl: error: {result.site}: {result.error}", file=sys.stderr)
-            code = EXIT_ERROR
+            site_code = EXIT_ERROR
+        elif result.problem:
+            print(f"duwang crawl: incomplete: {result.site}: {result.problem}", file=sys.stderr)
+            site_code = EXIT_INCOMPLETE
+        else:
+            site_code = EXIT_FINDINGS if result.summary and result.summary.new_findings else EXIT_OK
+        code = max(code, site_code, key=_SEVERITY.__getitem__)
     return code
 
 
@@ -198,12 +208,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DuwangError as exc:
         print(f"duwang {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except sqlite3.Error as exc:  # disk full, I/O error: nothing half-written is kept
+        print(f"duwang {args.command}: error: database: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except BrokenPipeError:  # e.g. `duwang findings | head`
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return EXIT_OK
     except KeyboardInterrupt:
         print(f"duwang {args.command}: interrupted", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INCOMPLETE if args.command == "crawl" else EXIT_ERROR
 
 
 if __name__ == "__main__":

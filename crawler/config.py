@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from scrapy.settings import BaseSettings
 
 from crawler.errors import DuwangError
-from crawler.outcomes import DEFAULT_SOFT404_PATTERNS
+from crawler.outcomes import DEFAULT_PLACEHOLDER_PATTERNS, DEFAULT_SOFT404_PATTERNS
 
 
 class ConfigError(DuwangError, ValueError):
@@ -20,6 +20,9 @@ class CrawlConfig:
     db_path: str
     site: str
     extra_hosts: tuple[str, ...]
+    aliases: tuple[str, ...]
+    min_pages_ratio: float
+    placeholder_patterns: tuple[re.Pattern[str], ...]
     max_pages: int
     max_depth: int
     max_url_length: int
@@ -53,6 +56,12 @@ class CrawlConfig:
                 raise ConfigError(f"{name} must not be negative, got {value}")
             return value
 
+        def ratio(name: str, default: float) -> float:
+            value = number(name, default)
+            if value > 1:
+                raise ConfigError(f"{name} must be between 0 and 1, got {value}")
+            return value
+
         patterns = tuple(settings.getlist("DUWANG_SOFT404_PATTERNS") or DEFAULT_SOFT404_PATTERNS)
         for pattern in patterns:
             try:
@@ -63,6 +72,12 @@ class CrawlConfig:
             db_path=settings.get("DUWANG_DB") or "duwang.db",
             site=settings.get("DUWANG_SITE") or "",
             extra_hosts=tuple(h.lower() for h in settings.getlist("DUWANG_EXTRA_HOSTS")),
+            aliases=tuple(h.lower() for h in settings.getlist("DUWANG_ALIASES")),
+            min_pages_ratio=ratio("DUWANG_MIN_PAGES_RATIO", 0.5),
+            placeholder_patterns=tuple(
+                _patterns(settings, "DUWANG_PLACEHOLDER_PATTERNS")
+                or [re.compile(p) for p in DEFAULT_PLACEHOLDER_PATTERNS]
+            ),
             max_pages=positive("DUWANG_MAX_PAGES", 50_000),
             max_depth=positive("DUWANG_MAX_DEPTH", 100),
             max_url_length=positive("DUWANG_MAX_URL_LENGTH", 1024),

@@ -22,6 +22,7 @@ class Page:
     last_modified: str = ""
     # (target url_key, href as linked, element, attr, anchor), one per distinct target
     outlinks: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    partial: str | None = None  # why the page was not read whole (decode or parse), else None
     body: bytes = b""  # the page as received (in `encoding`), for the text checks; not stored
     # The verdict on the page's own URL, carried here: one item a page instead of two.
     check: LinkCheck | None = None

@@ -24,14 +24,18 @@ STYLES = ("text", "wecom", "dingtalk", "json")
 CONTENT_MAX_BYTES = 2048  # 企业微信 text content limit; 钉钉 allows more
 SUMMARY_FIELDS = (
     "run_id", "site", "status", "reason", "pages", "links", "dead_links", "unverified_links",
-    "wording", "privacy", "new_findings", "rectified", "reopened", "started_at", "finished_at",
-    "duration_s",
+    "wording", "privacy", "new_findings", "rectified", "reopened", "unverified", "started_at",
+    "finished_at", "duration_s",
 )
 REASON_LABELS = {
     "max_pages": "达到页面数上限",
     "shutdown": "被中断",
     "killed": "进程被终止",
     "start_url_failed": "起始网址无法访问",
+    "start_page_placeholder": "首页为维护或占位页面",
+    "shrunk": "读取页面数远少于上次完整巡检",
+    "write_error": "数据库写入失败",
+    "textcheck_failed": "文本检查进程异常退出",
 }
 CHINA_OFFSET = timedelta(hours=8)
 
@@ -92,6 +96,7 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"页面数：{g('pages', 0)}  链接检查：{g('links', 0)}",
         f"新发现问题：{g('new_findings', 0)}",
         f"机器确认已整改：{g('rectified', 0)}  重新出现：{g('reopened', 0)}",
+        f"本次未核实：{g('unverified', 0)}",
         f"错链/死链：{g('dead_links', 0)}  待核实链接：{g('unverified_links', 0)}",
         f"错敏词：{g('wording', 0)}",
         f"隐私信息：{g('privacy', 0)}",

@@ -29,6 +29,7 @@ CATEGORY_LABELS: dict[str, str] = {
     "reset": "连接被重置",
     "tls": "TLS/SSL 握手失败",
     "error": "其他访问错误",
+    "malformed_url": "链接地址格式错误",
     "rate_limited": "访问频率受限(待核实)",
     "blocked": "被防火墙拦截(待核实)",
     "too_large": "文件过大未下载(待核实)",
@@ -44,6 +45,19 @@ DEFAULT_SOFT404_PATTERNS: tuple[str, ...] = (
     r"^\s*404\b",
     r"\b404\s*(错误|error|not\s*found|页面)",
     r"\bnot\s+found\b",
+)
+
+# A start page that says the site is down for maintenance or not built yet: a run that
+# reads it has not seen the site (searched in its title, first heading and, when the page
+# is short, its visible text).
+DEFAULT_PLACEHOLDER_PATTERNS: tuple[str, ...] = (
+    r"(系统|网站|站点|平台)(正在)?(维护|升级)",
+    r"(维护|升级)(中|期间)",
+    r"暂停(访问|服务)",
+    r"(网站|站点)(正在)?建设中",
+    r"敬请期待",
+    r"under\s+(maintenance|construction)",
+    r"coming\s+soon",
 )
 
 # Markers of web application firewalls and bot walls common on Chinese government sites.

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import time
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.config import CrawlConfig
 from crawler.items import LinkCheck, Page, UnchangedPages
 from crawler.store import open_db
-from crawler.store.finalize import abandon_stale_runs, finish_run
+from crawler.store.finalize import abandon_stale_runs, finish_run, identity_for_run
+from crawler.store.queries import last_complete_pages
 from crawler.store.sites import SiteInfo, save_site
 from crawler.store.writer import RunWriter
 from crawler.textcheck.pool import CheckPool
-from crawler.urls import netloc_key
+from crawler.urls import default_site_name
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,9 @@ class StorePipeline:
         self.cfg = CrawlConfig.from_settings(crawler.settings)
         self.writer: RunWriter | None = None
         self.checks: CheckPool | None = None
+        self.checks_failed: str | None = None  # why the text checks stopped, once they have
         self.summary = None
+        self.write_error: str | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -52,7 +57,7 @@ class StorePipeline:
         db = open_db(self.cfg.db_path)
         if abandon_stale_runs(db, _pid_alive):
             logger.info("earlier runs left unfinished were marked incomplete")
-        site = self.cfg.site or netloc_key(spider.start_urls[0])
+        site = self.cfg.site or default_site_name(spider.start_urls[0])
         self.writer = RunWriter(db, site, spider.start_urls)
         save_site(db, SiteInfo(site, list(spider.start_urls), dict(self.cfg.columns),
                                dict(self.cfg.departments), list(self.cfg.wordlists)))
@@ -64,12 +69,31 @@ class StorePipeline:
         self.writer.set_page_hits(url, hits, self.crawler.spider.fingerprint, snapshot)
 
     def process_item(self, item):
+        if self.write_error is None:
+            try:
+                self._store(item)
+            except sqlite3.Error as exc:
+                self._write_failed(exc)
+        return item
+
+    def _write_failed(self, exc: sqlite3.Error) -> None:
+        """Disk full, I/O error: stop the crawl; the run cannot be complete."""
+        self.write_error = f"cannot write the database: {exc}"
+        logger.error("%s; stopping the crawl", self.write_error)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="write_error"))
+
+    def _store(self, item) -> None:
         if isinstance(item, Page):
             if item.check is not None:
                 self.writer.add_link(item.check)
             self.writer.add_page(item)
-            if self.checks is not None:
-                self.checks.submit(item.url, item.body, item.encoding)
+            if self.checks is not None and self.checks_failed is None:
+                try:
+                    self.checks.submit(item.url, item.body, item.encoding)
+                except sqlite3.Error:
+                    raise
+                except Exception as exc:  # the worker died (killed, out of memory)
+                    self._checks_broke(exc)
             item.body = b""  # handed over; the writer's buffer need not hold the page
         elif isinstance(item, UnchangedPages):
             for url, check in item.pages:
@@ -77,7 +101,6 @@ class StorePipeline:
                 self.writer.page_unchanged(url)
         elif isinstance(item, LinkCheck):
             self.writer.add_link(item)
-        return item
 
     def spider_closed(self, spider, reason: str) -> None:
         writer = self.writer
@@ -86,27 +109,57 @@ class StorePipeline:
         rest = spider.take_unchanged()  # the last, unfilled batch
         if rest is not None:
             self.process_item(rest)
-        checks_failed = False
         if self.checks is not None:
             started = time.monotonic()
             try:
                 self.checks.close()
-            except Exception:  # e.g. the worker died: record what we have, as incomplete
-                logger.exception("the text-check worker failed")
-                checks_failed = True
+            except sqlite3.Error as exc:
+                self._write_failed(exc)
+            except Exception as exc:  # e.g. the worker died: record what we have, as incomplete
+                self._checks_broke(exc)
             # Time the crawl waited for the text checks to catch up: tells whether they limit speed.
             self.crawler.stats.set_value("duwang/textcheck/drain_s", round(time.monotonic() - started, 2))
-        writer.flush()
-        stats = {k: v for k, v in self.crawler.stats.get_stats().items() if k.startswith("duwang/")}
-        if spider.start_problems and not spider.pages_parsed:
-            reason = "start_url_failed"
-        elif spider.max_pages_hit:
-            reason = "max_pages"
-        elif checks_failed:
-            reason = "textcheck_failed"
-        complete = reason == "finished"
-        self.summary = finish_run(
-            writer.db, writer.run_id, writer.site, complete=complete, reason=reason, stats=stats
-        )
+        try:
+            if self.write_error is None:
+                writer.flush()
+            reason = self._end_reason(spider, reason, self.checks_failed is not None)
+            stats = {k: v for k, v in self.crawler.stats.get_stats().items() if k.startswith("duwang/")}
+            self.summary = finish_run(
+                writer.db, writer.run_id, writer.site, complete=reason == "finished", reason=reason,
+                stats=stats, identity=identity_for_run(writer.db, writer.run_id, spider.moved_to),
+                text_checked=self.checks is not None,
+            )
+        except sqlite3.Error as exc:
+            # The run stays 'running' until the next crawl marks it incomplete (killed).
+            self.write_error = self.write_error or f"cannot write the database: {exc}"
+            logger.error("%s; the run is left incomplete", self.write_error)
         self.crawler.duwang_summary = self.summary
+        self.crawler.duwang_write_error = self.write_error
         writer.db.close()
+
+    def _checks_broke(self, exc: Exception) -> None:
+        if self.checks_failed is None:
+            self.checks_failed = f"{type(exc).__name__}: {exc}"
+            logger.error("the text-check worker failed (%s); the run will be incomplete", self.checks_failed)
+
+    def _end_reason(self, spider, reason: str, checks_failed: bool) -> str:
+        """Why the run ends; only "finished" makes it complete."""
+        if spider.start_problems and not spider.pages_parsed:
+            return "start_url_failed"
+        if self.write_error is not None:
+            return "write_error"
+        if spider.max_pages_hit:
+            return "max_pages"
+        if checks_failed:
+            return "textcheck_failed"
+        if reason != "finished":
+            return reason
+        if spider.start_placeholder:
+            return "start_page_placeholder"
+        ratio = self.cfg.min_pages_ratio
+        last = last_complete_pages(self.writer.db, self.writer.site)
+        if ratio and last and self.writer.pages_written < ratio * last:
+            logger.warning("read %d pages, the last complete run read %d: the run is incomplete (shrunk)",
+                           self.writer.pages_written, last)
+            return "shrunk"
+        return reason

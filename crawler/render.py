@@ -68,10 +68,13 @@ def render_summary(s: RunSummary) -> str:
         f"  页面 {s.pages}  链接检查 {s.links}  用时 {_duration(s.duration_s)}",
         f"  错链/死链 {s.dead_links}  待核实链接 {s.unverified_links}"
         f"  错敏词 {s.wording}  隐私信息 {s.privacy}",
-        f"  新发现问题 {s.new_findings}  机器确认已整改 {s.rectified}  重新打开 {s.reopened}",
+        f"  新发现问题 {s.new_findings}  机器确认已整改 {s.rectified}  重新打开 {s.reopened}"
+        f"  本次未核实 {s.unverified}",
     ]
     if s.status != "complete":
         lines.append("  本次巡检不完整：不会把任何问题标记为已整改。")
+    elif s.unverified:
+        lines.append(f"  {s.unverified} 个待整改问题所在页面本次未能完整读取，保持原状态，未计为已整改。")
     return "\n".join(lines) + "\n"
 
 

@@ -25,7 +25,7 @@ from crawler.store import open_db
 from crawler.store.finalize import RunSummary
 from crawler.store.lock import crawl_lock
 from crawler.textcheck import load_wordlists
-from crawler.urls import netloc_key, validate_start_url
+from crawler.urls import default_site_name, validate_start_url
 
 
 class CrawlError(DuwangError):
@@ -41,6 +41,8 @@ class CrawlOptions:
     max_pages: int | None = None
     concurrency: int | None = None
     extra_hosts: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    accept_shrink: bool = False
     exclude: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
     departments: dict[str, str] = field(default_factory=dict)
@@ -64,6 +66,7 @@ def options_from_config(config: Config, site: SiteConfig, **overrides: Any) -> C
         max_pages=site.max_pages,
         concurrency=site.concurrency,
         extra_hosts=site.extra_hosts,
+        aliases=site.aliases,
         exclude=site.exclude,
         columns=site.columns,
         departments=site.departments,
@@ -84,8 +87,9 @@ def build_settings(opts: CrawlOptions) -> Settings:
     settings.setmodule("crawler.settings", priority="project")
     values: dict[str, Any] = {
         "DUWANG_DB": opts.db_path,
-        "DUWANG_SITE": opts.site or netloc_key(opts.start_urls[0]),
+        "DUWANG_SITE": opts.site or default_site_name(opts.start_urls[0]),
         "DUWANG_EXTRA_HOSTS": opts.extra_hosts,
+        "DUWANG_ALIASES": opts.aliases,
         "DUWANG_EXCLUDE": opts.exclude,
         "DUWANG_COLUMNS": opts.columns,
         "DUWANG_DEPARTMENTS": opts.departments,
@@ -94,6 +98,8 @@ def build_settings(opts: CrawlOptions) -> Settings:
         "LOG_LEVEL": opts.log_level,
         "RETRY_GIVE_UP_LOG_LEVEL": "DEBUG",
     }
+    if opts.accept_shrink:
+        values["DUWANG_MIN_PAGES_RATIO"] = 0
     if opts.soft404_patterns:
         values["DUWANG_SOFT404_PATTERNS"] = opts.soft404_patterns
     if opts.external_cache_days is not None:
@@ -124,6 +130,16 @@ class SiteResult:
     site: str
     summary: RunSummary | None
     error: str | None  # why the site could not be crawled, one line
+    incomplete: bool = False  # the run was recorded (or left) incomplete, not failed at the start
+
+    @property
+    def problem(self) -> str | None:
+        """One line on why the night is not clean: an error, or why the run is incomplete."""
+        if self.error:
+            return self.error
+        if self.summary is not None and self.summary.status != "complete":
+            return f"the run is incomplete ({self.summary.reason}); nothing was marked rectified"
+        return None
 
 
 def run_crawls(all_opts: list[CrawlOptions]) -> list[SiteResult]:
@@ -177,6 +193,9 @@ def _tune_gc() -> None:
 
 def _result(site: str, crawler: Crawler) -> SiteResult:
     summary: RunSummary | None = getattr(crawler, "duwang_summary", None)
+    write_error: str | None = getattr(crawler, "duwang_write_error", None)
+    if write_error:
+        return SiteResult(site, summary, f"{write_error}; the run is incomplete", incomplete=True)
     if summary is None:
         return SiteResult(site, None, "the crawl stopped before it finished; see the log above")
     spider = crawler.spider

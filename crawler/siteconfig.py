@@ -26,6 +26,7 @@ class SiteConfig:
     name: str
     start_urls: list[str]
     extra_hosts: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # hosts that are this site too (an old domain)
     exclude: list[str] = field(default_factory=list)  # regexes searched in each URL
     columns: dict[str, str] = field(default_factory=dict)  # URL prefix -> 栏目
     departments: dict[str, str] = field(default_factory=dict)  # URL prefix -> 责任单位
@@ -61,6 +62,7 @@ _SITE_KEYS: dict[str, str] = {
     "name": "text",
     "start_urls": "list of URLs",
     "extra_hosts": "list of host names",
+    "aliases": "list of host names",
     "exclude": "list of regular expressions",
     "columns": "table of URL prefix = 栏目",
     "departments": "table of URL prefix = 责任单位",
@@ -224,6 +226,7 @@ def _site(raw: dict[str, Any], fail, base: Path) -> SiteConfig:
         name=name,
         start_urls=urls,
         extra_hosts=[h.lower() for h in strings("extra_hosts")],
+        aliases=[h.lower() for h in strings("aliases")],
         exclude=strings("exclude"),
         columns=mapping("columns"),
         departments=mapping("departments"),

@@ -158,3 +158,67 @@ class TrapGuard:
                 return "query_variants"
             self._variants[base] = seen + 1
         return None
+
+
+# --- site identity ---------------------------------------------------------------------
+# A finding's key must survive a move of the site to https, to or from "www.", or to
+# another port: the same dead link or page is the same finding afterwards.
+
+_REGISTRY_SECOND = frozenset({"gov", "com", "edu", "org", "net", "ac", "mil"})
+
+
+def bare_host(netloc: str) -> str:
+    """Host without port and without a leading "www."."""
+    host = netloc.rsplit("@", 1)[-1]
+    host = host.split("]", 1)[0] + "]" if host.startswith("[") else host.split(":", 1)[0]
+    host = host.lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def default_site_name(start_url: str) -> str:
+    """A site's name when the config gives none: its host, without port or "www."."""
+    return bare_host(netloc_key(start_url))
+
+
+def registered_domain(host: str) -> str:
+    """The domain an organisation registers: example.gov.cn for www.a.example.gov.cn."""
+    labels = bare_host(host).split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _REGISTRY_SECOND else 2
+    return ".".join(labels[-keep:])
+
+
+class SiteIdentity:
+    """Site-relative identity of URLs: no scheme, no "www.", and for the site's own hosts
+    no port; an alias host (an old domain, where a start URL now redirects) reads as the
+    site's main host."""
+
+    def __init__(self, main_host: str, own: list[str] = (), aliases: list[str] = ()):
+        self.main = bare_host(main_host)
+        self._hosts: dict[str, str] = {}
+        for netloc in own:
+            self._hosts[netloc.lower()] = bare_host(netloc)
+        for netloc in aliases:
+            self._hosts[netloc.lower()] = self.main
+        self._cache: dict[str, str] = {}
+
+    def host(self, netloc: str) -> str:
+        known = self._hosts.get(netloc)
+        if known is not None:
+            return known
+        bare = bare_host(netloc)
+        port = netloc.rsplit(":", 1)[1] if ":" in netloc and not netloc.endswith("]") else ""
+        return f"{bare}:{port}" if port else bare
+
+    def __call__(self, url: str) -> str:
+        """"//host/path?query" of a url_key; anything that is not an http(s) URL as it is."""
+        hit = self._cache.get(url)
+        if hit is None:
+            scheme, sep, rest = url.partition("://")
+            if not sep or scheme.lower() not in ("http", "https"):
+                hit = url
+            else:
+                netloc, slash, tail = rest.partition("/")
+                hit = f"//{self.host(netloc.lower())}{slash}{tail}"
+            if len(self._cache) < 500_000:
+                self._cache[url] = hit
+        return hit

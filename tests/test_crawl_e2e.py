@@ -172,8 +172,9 @@ def test_incomplete_run_never_marks_findings_fixed(serve, db_path):
     portal = serve(routes)
     run_cli("crawl", portal.url, "--db", str(db_path), *FAST, check_exit=1)
     portal.add_route("/", html("首页", links))  # fixed...
-    proc = run_cli("crawl", portal.url, "--db", str(db_path), *FAST, "--max-pages", "3", check_exit=0)
-    assert "不完整" in proc.stdout  # ...but this run stopped at 3 pages
+    proc = run_cli("crawl", portal.url, "--db", str(db_path), *FAST, "--max-pages", "3", check_exit=3)
+    assert "不完整" in proc.stdout  # ...but this run stopped at 3 pages: exit 3, incomplete
+    assert "incomplete (max_pages)" in proc.stderr
     [finding] = findings_jsonl(db_path, "--kind", "dead_link")
     assert finding["status"] == "open"
     con = sqlite3.connect(db_path)

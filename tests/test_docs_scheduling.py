@@ -65,7 +65,8 @@ def test_service_unit() -> None:
     assert argv[0].startswith("/") and argv[0].endswith("/duwang")
     assert argv[1:] == CRAWL_ARGS
     success = one(unit, "Service", "SuccessExitStatus").split()
-    assert "1" in success and "2" not in success  # 1 = new findings is success, 2 = error is not
+    # 1 = new findings is success; 2 = error and 3 = incomplete are not
+    assert "1" in success and "2" not in success and "3" not in success
     assert one(unit, "Service", "User") == "duwang"
     assert one(unit, "Service", "TimeoutStartSec")  # oneshot has no start timeout otherwise
     assert one(unit, "Service", "StateDirectory") == "duwang"
@@ -119,7 +120,7 @@ def test_scheduling_doc() -> None:
     for needed in ("systemctl enable --now duwang.timer", "journalctl -u duwang.service",
                    "docs/systemd/duwang.service", "docs/cron.txt", "SuccessExitStatus=1"):
         assert needed in text, needed
-    for code in ("| 0 |", "| 1 |", "| 2 |"):
+    for code in ("| 0 |", "| 1 |", "| 2 |", "| 3 |"):
         assert code in text, code
 
 

@@ -8,12 +8,14 @@ target is requested once per run; verdicts go out as LinkCheck items.
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
 from scrapy.http import HtmlResponse, Response
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
@@ -21,21 +23,28 @@ from w3lib.url import safe_url_string
 from crawler.config import CrawlConfig
 from crawler.failures import HEAD_RETRY_CATEGORIES, classify_exception
 from crawler.items import LinkCheck, Page, UnchangedPages
-from crawler.links import extract_links, parse_html, title_and_heading
+from crawler.links import extract_links, parse_page, title_and_heading
 from crawler.outcomes import DEAD, OK, Soft404, Verdict, classify_status
 from crawler.store import open_db
 from crawler.store.memory import CrawlMemory
 from crawler.textcheck import load_wordlists
 from crawler.urls import (
     TrapGuard,
+    bare_host,
+    default_site_name,
     looks_like_page,
     netloc_key,
+    registered_domain,
     strip_session,
     url_key,
     validate_start_url,
 )
 
+logger = logging.getLogger(__name__)
+
 PAGE, CHECK = "page", "check"
+PLACEHOLDER_TEXT_MAX = 600  # a start page with less visible text is searched for placeholder words
+_TAGS = re.compile(r"<[^>]*>|\s+")
 UNCHANGED_BATCH = 100  # pages, or
 UNCHANGED_MAX_DELAY = 1.0  # seconds a page waits for its batch
 
@@ -78,6 +87,7 @@ class PortalSpider(Spider):
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
         crawler.signals.connect(spider.on_bytes, signal=signals.bytes_received)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
     def setup(self, cfg: CrawlConfig, text_checks: bool = True) -> None:
@@ -87,7 +97,11 @@ class PortalSpider(Spider):
         self.fingerprint = (
             load_wordlists([Path(d) for d in cfg.wordlists]).fingerprint() if text_checks else ""
         )
-        self.scope = {netloc_key(u) for u in self.start_urls} | set(cfg.extra_hosts)
+        self.scope = {netloc_key(u) for u in self.start_urls} | set(cfg.extra_hosts) | set(cfg.aliases)
+        # Hosts that are this site under another name: config aliases, where a start URL moved.
+        self.moved_to: list[str] = list(cfg.aliases)
+        self.start_placeholder: str | None = None  # the start page is a maintenance page
+        self._revisited = False
         self.home_keys = {url_key(u) for u in self.start_urls}
         self.traps = TrapGuard(cfg.max_url_length, cfg.max_query_variants)
         self.soft404 = Soft404(cfg.soft404_patterns)
@@ -169,6 +183,27 @@ class PortalSpider(Spider):
             return LinkCheck(key, False, OK, None, None, "", url, "cache")
         return self._request(url, key, CHECK, depth, internal)
 
+    def on_idle(self) -> None:
+        """Once the site is crawled, fetch the pages that hold open findings and were not
+        reached (no longer linked from the site): a finding is verified on its own pages."""
+        if self._revisited or self.max_pages_hit:
+            return
+        self._revisited = True
+        site = self.cfg.site or default_site_name(self.start_urls[0])
+        requests = []
+        for (url,) in self.memory.pages_with_open_findings(site):
+            if url in self.seen or netloc_key(url) not in self.scope:
+                continue
+            self.seen.add(url)
+            self.pages_scheduled += 1
+            # At the depth bound: the page's own links are checked, not followed.
+            requests.append(self._request(url, url, PAGE, self.cfg.max_depth, True))
+        if requests:
+            self.crawler.stats.inc_value("duwang/pages/revisited", len(requests))
+            for request in requests:
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
+
     # --- download hooks -------------------------------------------------------------
 
     def on_headers(self, headers, body_length, request: Request, **kwargs) -> None:
@@ -185,19 +220,32 @@ class PortalSpider(Spider):
     # --- callbacks ------------------------------------------------------------------
 
     def parse_page(self, response: Response) -> Iterable[object]:
+        try:
+            yield from self._parse_page(response)
+        except Exception:
+            # One page must not end the night in silence: it counts as not read this run,
+            # so the findings on it stay as they were (never rectified for want of a look).
+            logger.exception("could not read page %s", response.url)
+            self.crawler.stats.inc_value("duwang/pages/failed")
+
+    def _parse_page(self, response: Response) -> Iterable[object]:
         meta = response.meta
         key, depth = meta["duwang_key"], meta["duwang_depth"]
         is_start = key in self.home_keys and depth == 0
-        if is_start:
-            # A start URL that redirects (http -> https, bare -> www) moves the scope with it.
-            self.scope.add(netloc_key(response.url))
         verdict = self._status_verdict(response, internal=True)
+        if is_start:
+            problem = self._start_moved(response)
+            if problem:
+                self.start_problems[_original_url(response.request)] = problem
+                yield self._link_check(response.request, response, verdict)
+                return
         if response.status == 304:
             yield from self._not_modified(response, key, depth, verdict)
             return
         final_key = self.key_of(response.url)
         parseable = (
             verdict.outcome == OK
+            and response.status < 300
             and isinstance(response, HtmlResponse)
             and "download_stopped" not in response.flags
             and netloc_key(response.url) in self.scope
@@ -217,7 +265,8 @@ class PortalSpider(Spider):
         if self._unchanged(response):
             yield from self._carry_forward(key, depth, self._link_check(response.request, response, verdict))
             return
-        root = parse_html(response.body, response.encoding)
+        parsed = parse_page(response.body, response.encoding)
+        root = parsed.root
         title, heading = title_and_heading(root)
         soft = self.soft404.match(title, heading)
         if soft:
@@ -227,10 +276,15 @@ class PortalSpider(Spider):
                 response.request, response, Verdict(DEAD, "soft_404", f"页面提示: {soft}")
             )
             return
+        if is_start and self.start_placeholder is None:
+            self.start_placeholder = self._placeholder(title, heading, response.body, response.encoding)
         check = self._link_check(response.request, response, verdict)
         self.pages_parsed += 1
         self.crawler.stats.inc_value("duwang/pages")
-        links, skipped = extract_links(root, response.url)
+        if parsed.partial:
+            self.crawler.stats.inc_value("duwang/pages/partial")
+            logger.warning("page %s was not read whole: %s", response.url, parsed.partial)
+        links, skipped, invalid = extract_links(root, response.url)
         self.crawler.stats.inc_value("duwang/links/non_http", skipped)
         outlinks: dict[str, tuple[str, str, str, str, str]] = {}
         seen = self.seen
@@ -242,6 +296,13 @@ class PortalSpider(Spider):
                 found = self.schedule(link.url, target, depth + 1)
                 if found is not None:
                     yield found
+        for link in invalid:
+            # A link that cannot be parsed is a finding of its own, keyed by its text.
+            if link.url not in outlinks:
+                outlinks[link.url] = (link.url, link.url, link.element, link.attr, link.anchor)
+            if link.url not in seen:
+                seen.add(link.url)
+                yield self._malformed(link.url)
         yield Page(
             url=key,
             final_url=response.url,
@@ -255,9 +316,48 @@ class PortalSpider(Spider):
             etag=response.headers.get(b"ETag", b"").decode("latin-1"),
             last_modified=response.headers.get(b"Last-Modified", b"").decode("latin-1"),
             outlinks=list(outlinks.values()),
+            partial=parsed.partial,
             body=response.body,
             check=check,
         )
+
+    def _start_moved(self, response: Response) -> str | None:
+        """Why a start URL's answer is not this site (a redirect off it), else None; a
+        redirect to a new address of the same site (https, www., another port, a host of
+        the same registered domain or an alias) carries the site with it."""
+        if 300 <= response.status < 400 and response.status != 304:
+            location = response.headers.get(b"Location", b"").decode("latin-1")
+            return f"start URL redirects to {location or '?'}, which is not an http(s) address"
+        netloc = netloc_key(response.url)
+        if netloc in self.scope:
+            return None
+        starts = [netloc_key(u) for u in self.start_urls]
+        if any(bare_host(netloc) == bare_host(s) or registered_domain(netloc) == registered_domain(s)
+               for s in starts):
+            self.scope.add(netloc)
+            self.moved_to.append(netloc)
+            return None
+        return (f"start URL redirects off the site to {response.url}; if the site moved there, "
+                "crawl the new address or list its host in the site's aliases")
+
+    def _placeholder(self, title: str, heading: str, body: bytes, encoding: str) -> str | None:
+        """The matched words when the start page is a maintenance or placeholder page."""
+        texts = [title, heading]
+        text = _TAGS.sub(" ", body.decode(encoding, "replace"))
+        if len(text) <= PLACEHOLDER_TEXT_MAX * 4:  # markup included; the check below is exact
+            visible = "".join(text.split())
+            if len(visible) <= PLACEHOLDER_TEXT_MAX:
+                texts.append(visible)
+        for pattern in self.cfg.placeholder_patterns:
+            for text in texts:
+                if m := pattern.search(text):
+                    return m.group()
+        return None
+
+    def _malformed(self, href: str) -> LinkCheck:
+        self.crawler.stats.inc_value(f"duwang/{DEAD}/malformed_url")
+        self.dead_found += 1
+        return LinkCheck(href, False, DEAD, "malformed_url", None, "链接地址无法解析", href, "none")
 
     def _not_modified(self, response: Response, key: str, depth: int, verdict: Verdict) -> Iterable[object]:
         if self._unchanged(response):

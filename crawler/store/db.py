@@ -76,6 +76,8 @@ def open_db(path: str | os.PathLike[str], *, create: bool = True) -> Database:
             raise NotADatabase(f"{path} is not a duwang (SQLite) database") from None
         if "readonly" in msg or "unable to open" in msg:
             raise DatabaseUnwritable(f"cannot write database {path}: {msg}") from None
+        if isinstance(exc, sqlite3.OperationalError):  # disk full, I/O error, locked too long
+            raise DatabaseUnwritable(f"cannot use database {path}: {msg}") from None
         raise
     return db
 

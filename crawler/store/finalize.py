@@ -14,15 +14,21 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from crawler.store.db import now, transaction
-from crawler.store.lifecycle import MACHINE, machine_transition
+from crawler.store.lifecycle import MACHINE, RECTIFIED, Event, allowed, machine_transition, record
+from crawler.urls import SiteIdentity, netloc_key
 
-__all__ = ["MACHINE", "RunSummary", "abandon_stale_runs", "finish_run", "summarize_run"]
+_LINK_KINDS = ("dead_link", "unverified_link")
+
+__all__ = [
+    "MACHINE", "Evidence", "RunSummary", "abandon_stale_runs", "finish_run", "identity_for_run",
+    "summarize_run",
+]
+RECTIFIED_NOTE = "完整巡检已读全其所在页面，问题已不存在，机器确认已整改"
 
 # A (value, page) pair whitelisted by a false-positive verdict makes no finding or occurrence.
 _NOT_WHITELISTED = """NOT EXISTS (SELECT 1 FROM whitelist w WHERE w.revoked_at IS NULL
   AND w.kind = '{kind}' AND w.value = {value} AND (w.page_url IS NULL OR w.page_url = {page}))"""
 _LINK_OK = _NOT_WHITELISTED.format(kind="link", value="l.url", page="o.page_url")
-_OCC_LINK_OK = _NOT_WHITELISTED.format(kind="link", value="f.link", page="o.page_url")
 _TEXT_OK = _NOT_WHITELISTED.format(kind="text", value="h.text", page="h.page_url")
 
 
@@ -43,6 +49,7 @@ class RunSummary:
     reopened: int
     started_at: str
     finished_at: str
+    unverified: int = 0  # open findings this run could not verify (pages not read whole)
 
     @property
     def duration_s(self) -> float | None:
@@ -52,10 +59,21 @@ class RunSummary:
         return delta.total_seconds()
 
 
+# The key of a link finding: the target by site identity (see crawler.urls.SiteIdentity),
+# so a move to https, to or from "www." or to another port keeps it; see store/keys.py.
+_LINK_KEY = "'link:' || :site || '|' || site_ident(l.url)"
+
+# A server error, timeout or reset right after an OK verdict is confirmed the next night
+# before it becomes a finding: a page that answers 503 one night in two is not a dead link
+# fixed and broken again every other night.
+TRANSIENT_CATEGORIES = ("http_5xx", "timeout", "reset")
+_NOT_HELD = f"""NOT (l.category IN ({", ".join(f"'{c}'" for c in TRANSIENT_CATEGORIES)})
+  AND l.prev_outcome IS 'ok')"""
+
 _UPSERT_LINK_FINDINGS = f"""
 INSERT INTO findings (key, site, kind, category, link, target, final_url, http_status, error,
                       severity, status, first_seen, last_seen, first_run, last_run)
-SELECT 'link:' || :site || '|' || l.url, :site,  -- see store/keys.py
+SELECT {_LINK_KEY} AS k, :site,
        CASE l.outcome WHEN 'dead' THEN 'dead_link' ELSE 'unverified_link' END,
        l.category, l.url,
        (SELECT o.href FROM outlinks o WHERE o.target = l.url LIMIT 1),
@@ -63,10 +81,12 @@ SELECT 'link:' || :site || '|' || l.url, :site,  -- see store/keys.py
        CASE WHEN l.outcome = 'dead' THEN 'general' ELSE 'suspect' END,
        'open', :now, :now, :run, :run
 FROM links l
-WHERE l.last_run = :run AND l.outcome IN ('dead', 'unverified')
+WHERE l.site = :site AND l.last_run = :run AND l.outcome IN ('dead', 'unverified') AND {_NOT_HELD}
   AND EXISTS (SELECT 1 FROM outlinks o JOIN pages p ON p.url = o.page_url
               WHERE o.target = l.url AND p.last_run = :run AND {_LINK_OK})
+GROUP BY k
 ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, category = excluded.category,
+  link = excluded.link, target = excluded.target,
   final_url = excluded.final_url, http_status = excluded.http_status, error = excluded.error,
   severity = excluded.severity, last_seen = excluded.last_seen, last_run = excluded.last_run
 """
@@ -75,10 +95,12 @@ _UPSERT_LINK_OCCURRENCES = f"""
 INSERT INTO occurrences (finding_id, page_url, element, attr, anchor, is_home,
                          first_seen, last_seen, last_run)
 SELECT f.id, o.page_url, o.element, o.attr, o.anchor, p.is_home, :now, :now, :run
-FROM findings f
-JOIN outlinks o ON o.target = f.link
+FROM links l
+JOIN findings f ON f.key = {_LINK_KEY} AND f.last_run = :run
+JOIN outlinks o ON o.target = l.url
 JOIN pages p ON p.url = o.page_url AND p.last_run = :run
-WHERE f.last_run = :run AND f.kind IN ('dead_link', 'unverified_link') AND {_OCC_LINK_OK}
+WHERE l.site = :site AND l.last_run = :run AND l.outcome IN ('dead', 'unverified') AND {_LINK_OK}
+GROUP BY f.id, o.page_url
 ON CONFLICT(finding_id, page_url) DO UPDATE SET element = excluded.element,
   attr = excluded.attr, anchor = excluded.anchor, is_home = excluded.is_home,
   last_seen = excluded.last_seen, last_run = excluded.last_run
@@ -110,9 +132,29 @@ ON CONFLICT(finding_id, page_url) DO UPDATE SET element = excluded.element,
 """
 
 
+# A page not read this run keeps what it had; one that answered 404/410 on this many
+# complete runs in a row is gone, and so are the problems that were on it.
+GONE_AFTER_RUNS = 2
+
+_GONE_PAGES = """
+UPDATE pages SET gone_runs = CASE WHEN l.http_status IN (404, 410) THEN pages.gone_runs + 1 ELSE 0 END
+FROM links l
+WHERE l.site = :site AND l.last_run = :run AND l.url = pages.url AND pages.last_run < :run
+"""
+
+
 def finish_run(
-    db: Database, run_id: int, site: str, *, complete: bool, reason: str, stats: dict | None = None
+    db: Database, run_id: int, site: str, *, complete: bool, reason: str, stats: dict | None = None,
+    identity: SiteIdentity | None = None, text_checked: bool = True,
 ) -> RunSummary:
+    """Turn the run into findings, then apply the lifecycle, all or nothing.
+
+    `identity` maps URLs to their site-relative form (default: from the run's start URLs).
+    `text_checked` is False when the run did not run the text checks: then no wording or
+    privacy finding can be shown gone.
+    """
+    ident = identity or identity_for_run(db, run_id)
+    db.conn.create_function("site_ident", 1, ident, deterministic=True)
     ts = now()
     params = {"run": run_id, "site": site, "now": ts}
     with transaction(db):
@@ -126,21 +168,143 @@ def finish_run(
         )
         rectified = 0
         if complete:
-            # Only a complete crawl saw every page, so only it may say a finding is gone.
-            rectified = machine_transition(
-                db, "site = :site AND status = 'open' AND last_run < :run", params,
-                "rectified", run_id, "完整巡检未再发现，机器确认已整改",
-            )
+            # Only a complete crawl saw every page, so only it may say a finding is gone, and
+            # only for a finding whose every page it read whole (or found gone).
+            db.execute(_GONE_PAGES, params)
+            fixed = Evidence(db, run_id, site, ident, text_checked).fixed()
+            rectified = _machine_move(db, fixed, RECTIFIED, run_id, ts, RECTIFIED_NOTE)
         new = db.execute(
             "SELECT count(*) FROM findings WHERE first_run = :run", params
         ).fetchone()[0]
+        unverified = db.execute(
+            "SELECT count(*) FROM findings WHERE site = :site AND status = 'open' AND last_run < :run",
+            params,
+        ).fetchone()[0]
         db.execute(
             "UPDATE runs SET finished_at = :now, status = :status, reason = :reason, "
-            "new_findings = :new, stats = :stats WHERE id = :run",
+            "new_findings = :new, unverified = :unverified, stats = :stats WHERE id = :run",
             {**params, "status": "complete" if complete else "incomplete", "reason": reason,
-             "new": new, "stats": json.dumps(stats or {}, ensure_ascii=False, default=str)},
+             "new": new, "unverified": unverified,
+             "stats": json.dumps(stats or {}, ensure_ascii=False, default=str)},
         )
     return summarize_run(db, run_id, rectified=rectified, reopened=reopened)
+
+
+def identity_for_run(db: Database, run_id: int, aliases: list[str] = ()) -> SiteIdentity:
+    """The site identity of a run from its start URLs (and the site's known aliases)."""
+    row = db.execute("SELECT start_urls FROM runs WHERE id = ?", [run_id]).fetchone()
+    netlocs = [netloc_key(u) for u in json.loads(row[0] or "[]")] if row else []
+    return SiteIdentity(netlocs[0] if netlocs else "", netlocs, aliases)
+
+
+def _machine_move(db: Database, fixed: dict[int, str], to: str, run_id: int, at: str, note: str) -> int:
+    """Move findings {id: evidence} to `to` as the machine, re-reading each status inside
+    the transaction: a status staff set meanwhile is never overwritten."""
+    ids = list(fixed)
+    moved = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = db.execute(
+            f"SELECT id, status FROM findings WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk
+        ).fetchall()
+        for fid, old in rows:
+            if allowed(old, to, MACHINE):
+                record(db, Event(fid, at, MACHINE, old, to, note, run_id, fixed[fid]))
+                moved += 1
+    return moved
+
+
+class Evidence:
+    """Which open findings a complete run shows fixed (README "Finding lifecycle").
+
+    A wording or privacy finding: every page it was on was read whole and text-checked in
+    this run and the problem was not there, or the page is gone (404/410 on two complete
+    runs in a row). A dead link: the target now answers, or every page that linked to it
+    was read whole and no longer links to it (or is gone). Pages are compared by site
+    identity, so a site that moved to https or another port still verifies its findings.
+    """
+
+    def __init__(self, db: Database, run_id: int, site: str, ident: SiteIdentity, text_checked: bool):
+        self.db, self.run, self.site, self.ident = db, run_id, site, ident
+        self.text_checked = text_checked
+        self._read: dict[str, tuple[str, bool, bool]] | None = None
+        self._gone: set[str] | None = None
+        self._alive: set[str] | None = None
+
+    def fixed(self) -> dict[int, str]:
+        """{finding id: evidence} for the open findings shown fixed."""
+        pages: dict[int, list[str]] = {}
+        kinds: dict[int, tuple[str, str | None]] = {}
+        for fid, kind, link, page in self.db.execute(
+            "SELECT f.id, f.kind, f.link, o.page_url FROM findings f "
+            "LEFT JOIN occurrences o ON o.finding_id = f.id AND o.last_run = f.last_run "
+            "WHERE f.site = ? AND f.status = 'open' AND f.last_run < ?", [self.site, self.run],
+        ).fetchall():
+            kinds[fid] = (kind, link)
+            if page is not None:
+                pages.setdefault(fid, []).append(page)
+        out: dict[int, str] = {}
+        for fid, (kind, link) in kinds.items():
+            on = pages.get(fid)
+            if kind in _LINK_KINDS:
+                if link and self.ident(link) in self.alive():
+                    out[fid] = "alive"
+                elif on and all(self._link_gone_from(p, link) for p in on):
+                    out[fid] = self._how(on)
+            elif self.text_checked and on and all(self._text_gone_from(p) for p in on):
+                out[fid] = self._how(on)
+        return out
+
+    def _how(self, pages: list[str]) -> str:
+        return "read" if any(self.ident(p) in self.read() for p in pages) else "gone"
+
+    def read(self) -> dict[str, tuple[str, bool, bool]]:
+        """Pages read this run, by identity: (url, read whole, text-checked this run)."""
+        if self._read is None:
+            self._read = {
+                self.ident(url): (url, bool(full), checked == self.run)
+                for url, full, checked in self.db.execute(
+                    "SELECT url, read_full, checked_run FROM pages WHERE site = ? AND last_run = ?",
+                    [self.site, self.run],
+                ).fetchall()
+            }
+        return self._read
+
+    def gone(self) -> set[str]:
+        if self._gone is None:
+            self._gone = {self.ident(url) for (url,) in self.db.execute(
+                "SELECT url FROM pages WHERE site = ? AND gone_runs >= ?", [self.site, GONE_AFTER_RUNS]
+            ).fetchall()}
+        return self._gone
+
+    def alive(self) -> set[str]:
+        """Targets that answered this run (by identity)."""
+        if self._alive is None:
+            self._alive = {self.ident(url) for (url,) in self.db.execute(
+                "SELECT url FROM links WHERE site = ? AND last_run = ? AND outcome = 'ok'",
+                [self.site, self.run],
+            ).fetchall()}
+        return self._alive
+
+    def _text_gone_from(self, page: str) -> bool:
+        key = self.ident(page)
+        state = self.read().get(key)
+        if state is not None:
+            return state[1] and state[2]
+        return key in self.gone()
+
+    def _link_gone_from(self, page: str, link: str | None) -> bool:
+        key = self.ident(page)
+        state = self.read().get(key)
+        if state is None:
+            return key in self.gone()
+        url, whole, _ = state
+        if not whole or not link:
+            return False
+        target = self.ident(link)
+        return not any(self.ident(t) == target for (t,) in self.db.execute(
+            "SELECT target FROM outlinks WHERE page_url = ?", [url]
+        ).fetchall())
 
 
 def summarize_run(db: Database, run_id: int, rectified: int = 0, reopened: int = 0) -> RunSummary:
@@ -167,6 +331,7 @@ def summarize_run(db: Database, run_id: int, rectified: int = 0, reopened: int =
         reopened=reopened,
         started_at=run["started_at"],
         finished_at=run["finished_at"] or "",
+        unverified=run["unverified"] or 0,
     )
 
 

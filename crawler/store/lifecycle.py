@@ -71,6 +71,9 @@ class Event:
     to_status: str
     note: str
     run_id: int | None = None
+    # Why the machine says a finding is fixed: "read" (its pages read whole, the problem
+    # gone), "gone" (its pages answer 404/410), "alive" (the dead target answers again).
+    evidence: str | None = None
 
 
 def allowed(from_status: str, to_status: str, actor: str) -> bool:
@@ -102,10 +105,10 @@ def record(db: Database, event: Event) -> None:
             f"{event.from_status} ({label(event.from_status)}); look at it again"
         )
     db.execute(
-        "INSERT INTO events (finding_id, at, actor, from_status, to_status, note, run_id) "
-        "VALUES (?,?,?,?,?,?,?)",
+        "INSERT INTO events (finding_id, at, actor, from_status, to_status, note, run_id, evidence) "
+        "VALUES (?,?,?,?,?,?,?,?)",
         (event.finding_id, event.at, event.actor, event.from_status, event.to_status,
-         event.note, event.run_id),
+         event.note, event.run_id, event.evidence),
     )
 
 

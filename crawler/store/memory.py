@@ -28,6 +28,14 @@ class CrawlMemory:
         """(target url_key, href as linked) of each link stored for the page."""
         return self.db.execute("SELECT target, href FROM outlinks WHERE page_url = ?", [page_key]).fetchall()
 
+    def pages_with_open_findings(self, site: str) -> list[tuple[str]]:
+        """The pages each open finding of the site was last seen on."""
+        return self.db.execute(
+            "SELECT DISTINCT o.page_url FROM findings f JOIN occurrences o "
+            "ON o.finding_id = f.id AND o.last_run = f.last_run WHERE f.site = ? AND f.status = 'open'",
+            [site],
+        ).fetchall()
+
     def fresh_ok(self, url_key: str, max_age_days: float) -> bool:
         """True when the link answered OK at a real check less than max_age_days ago."""
         if max_age_days <= 0:

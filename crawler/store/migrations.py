@@ -242,3 +242,59 @@ def m008_snapshots(db: Database) -> None:
         {"page_url": str, "taken_at": str, "run_id": int, "html": bytes},
         pk="page_url",
     )
+
+
+@migrations()
+def m009_evidence(db: Database) -> None:
+    """Rectified means fixed: what each run really read of each page; findings keyed by a
+    site identity that survives a move to https, to or from "www.", or to another port."""
+    db["pages"].add_column("read_full", int)  # 1 when the page was read whole at last_run
+    db["pages"].add_column("partial", str)  # why it was not, else NULL
+    db["pages"].add_column("checked_run", int)  # the run whose text checks gave its page_hits
+    db["pages"].add_column("gone_runs", int, not_null_default=0)  # complete runs in a row 404/410
+    db["links"].add_column("prev_outcome", str)  # the verdict of the run before last_run
+    db["runs"].add_column("unverified", int, not_null_default=0)  # open findings not verified
+    db["sites"].add_column("aliases", str)  # JSON list of hosts that are this site
+    # Why the machine rectified (read | gone | alive); NULL on machine rectifications made
+    # before this rule by absence alone, which the reports do not count.
+    db["events"].add_column("evidence", str)
+    db.execute("UPDATE pages SET read_full = 1, checked_run = last_run")
+    _rekey_findings(db)
+
+
+def _rekey_findings(db: Database) -> None:
+    """Give old findings the keys this version makes: a default site name without port or
+    "www.", link targets by site identity. A key already taken stays as it was."""
+    import json
+
+    from crawler.urls import SiteIdentity, default_site_name, netloc_key
+
+    starts: dict[str, list[str]] = {}
+    for site, start_urls in db.execute("SELECT site, start_urls FROM runs ORDER BY id").fetchall():
+        for url in json.loads(start_urls or "[]"):
+            starts.setdefault(site, []).append(url)
+    taken = {k for (k,) in db.execute("SELECT key FROM findings").fetchall()}
+    for site, urls in starts.items():
+        netlocs = list(dict.fromkeys(netloc_key(u) for u in urls))
+        name = default_site_name(urls[0]) if site in netlocs else site
+        ident = SiteIdentity(netlocs[0], netlocs)
+        rows = db.execute("SELECT id, key, kind, link FROM findings WHERE site = ?", [site]).fetchall()
+        for fid, key, kind, link in rows:
+            if kind in ("dead_link", "unverified_link") and link:
+                new = f"link:{name}|{ident(link)}"
+            else:
+                new = f"text:{name}|{key.partition('|')[2]}"
+            if new == key or new in taken:
+                continue
+            taken.discard(key)
+            taken.add(new)
+            db.execute("UPDATE findings SET key = ?, site = ? WHERE id = ?", [new, name, fid])
+        if name != site:
+            for table in ("runs", "pages"):
+                db.execute(f"UPDATE {table} SET site = ? WHERE site = ?", [name, site])
+            db.execute("UPDATE OR IGNORE links SET site = ? WHERE site = ?", [name, site])
+            db.execute("UPDATE OR IGNORE sites SET name = ? WHERE name = ?", [name, site])
+            db.execute(
+                "UPDATE OR IGNORE page_hits SET finding_key = 'text:' || ? || substr(finding_key, ?) "
+                "WHERE finding_key LIKE ?", [name, len(f"text:{site}") + 1, f"text:{site}|%"],
+            )

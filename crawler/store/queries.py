@@ -75,3 +75,11 @@ def list_findings(
         record["home_page"] = any(o["is_home"] for o in occurrences)
         out.append(record)
     return out
+
+
+def last_complete_pages(db: Database, site: str) -> int | None:
+    """Pages read by the site's last complete run, or None when it has had none."""
+    row = db.execute(
+        "SELECT pages FROM runs WHERE site = ? AND status = 'complete' ORDER BY id DESC LIMIT 1", [site]
+    ).fetchone()
+    return row[0] if row else None

@@ -14,19 +14,22 @@ from crawler.store.keys import text_key
 
 _PAGE_SQL = """
 INSERT INTO pages (url, site, final_url, status, title, content_type, encoding, depth, is_home,
-                   content_hash, etag, last_modified, checked_with, first_seen, last_seen, last_run)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                   content_hash, etag, last_modified, checked_with, first_seen, last_seen, last_run,
+                   read_full, partial, gone_runs)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)
 ON CONFLICT(url) DO UPDATE SET site=excluded.site, final_url=excluded.final_url,
   status=excluded.status, title=excluded.title, content_type=excluded.content_type,
   encoding=excluded.encoding, depth=excluded.depth, is_home=excluded.is_home,
   content_hash=excluded.content_hash, etag=excluded.etag, last_modified=excluded.last_modified,
-  checked_with=excluded.checked_with, last_seen=excluded.last_seen, last_run=excluded.last_run
+  checked_with=excluded.checked_with, last_seen=excluded.last_seen, last_run=excluded.last_run,
+  read_full=excluded.read_full, partial=excluded.partial, gone_runs=0
 """
 _LINK_SQL = """
 INSERT INTO links (url, site, internal, outcome, category, http_status, error, final_url, method,
                    checked_at, first_seen, last_seen, last_run)
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT(site, url) DO UPDATE SET internal=excluded.internal,
+  prev_outcome=CASE WHEN links.last_run < excluded.last_run THEN links.outcome ELSE links.prev_outcome END,
   outcome=excluded.outcome, category=excluded.category, http_status=excluded.http_status,
   error=excluded.error, final_url=excluded.final_url, method=excluded.method,
   checked_at=COALESCE(excluded.checked_at, links.checked_at), last_seen=excluded.last_seen,
@@ -119,7 +122,7 @@ class RunWriter:
                     (p.url, site, p.final_url, p.status, p.title, p.content_type, p.encoding,
                      # checked_with is set when the page's text-check results are written
                      p.depth, int(p.is_home), p.content_hash, p.etag, p.last_modified, "",
-                     ts, ts, run)
+                     ts, ts, run, int(p.partial is None), p.partial)
                     for p in pages
                 ],
             )
@@ -149,8 +152,8 @@ class RunWriter:
                 [(url, ts, run, blob) for url, blob in snapshots],
             )
             conn.executemany(
-                "UPDATE pages SET checked_with = ? WHERE url = ?",
-                [(checked_with, url) for url, _, checked_with in hits],
+                "UPDATE pages SET checked_with = ?, checked_run = ? WHERE url = ?",
+                [(checked_with, run, url) for url, _, checked_with in hits],
             )
             conn.executemany(
                 "UPDATE pages SET last_seen = ?, last_run = ? WHERE url = ?",

@@ -22,7 +22,7 @@ from crawler.review.server import build_server
 from crawler.store import open_db
 from crawler.store.queries import list_findings
 from crawler.store.sites import SiteInfo, save_site
-from crawler.urls import netloc_key
+from crawler.urls import default_site_name, netloc_key
 from tests.conftest import run_cli
 from tests.portal_site import page
 
@@ -64,7 +64,7 @@ def db_file(portal, tmp_path_factory) -> Path:
     run_cli("crawl", portal.url, "--db", str(path), check_exit=1)
     db = open_db(path)
     host = netloc_key(portal.url)
-    save_site(db, SiteInfo(host, [portal.url], columns={f"{host}/news/": "新闻中心"},
+    save_site(db, SiteInfo(default_site_name(portal.url), [portal.url], columns={f"{host}/news/": "新闻中心"},
                            departments={f"{host}/news/": "区融媒体中心", f"{host}/notice/": "区政府办公室"}))
     db.close()
     return path
