@@ -102,16 +102,28 @@ def select(db: Database, f: Filters) -> list[dict[str, Any]]:
         out.append({**row, "shown": shown, "all_pages": pages})
     if out:
         checks = latest_rechecks(db, [r["id"] for r in out])
+        unverified = unverified_ids(db)
         for r in out:
             r["recheck"] = checks.get(r["id"])
+            r["unverified"] = r["id"] in unverified
     return out
+
+
+def unverified_ids(db: Database) -> set[int]:
+    """Open findings the last finished run of their site did not see and could not verify
+    gone (本次未核实): their pages were not read whole, or the run was incomplete."""
+    return {r[0] for r in db.execute(
+        "SELECT f.id FROM findings f WHERE f.status = 'open' AND f.last_run < "
+        "(SELECT max(r.id) FROM runs r WHERE r.site = f.site AND r.status != 'running')"
+    ).fetchall()}
 
 
 def select_one(db: Database, row: dict[str, Any]) -> dict[str, Any]:
     """One list_findings record with its pages annotated and its last recheck."""
     pages = _pages(row, load_sites(db))
     last = latest_rechecks(db, [row["id"]]).get(row["id"])
-    return {**row, "shown": pages, "all_pages": pages, "recheck": last}
+    return {**row, "shown": pages, "all_pages": pages, "recheck": last,
+            "unverified": row["id"] in unverified_ids(db)}
 
 
 def _pages(row: dict[str, Any], sites: dict[str, SiteInfo]) -> list[dict[str, Any]]:
