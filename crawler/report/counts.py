@@ -47,6 +47,7 @@ class Contribution:
     reopened: bool = False
     open_at_end: bool = False
     days_to_rectify: float | None = None
+    unproven: bool = False  # rectified by an older version without evidence: not counted
 
 
 def contribution(h: FindingHistory, period: Period) -> Contribution:
@@ -56,8 +57,10 @@ def contribution(h: FindingHistory, period: Period) -> Contribution:
         return Contribution()
     last = h.last_transition(period.end)
     entered_in_period = last is not None and period.contains(last.day)
-    rectified = (end_status == RECTIFIED and entered_in_period and last is not None
-                 and h.status != FALSE_POSITIVE)
+    closed = (end_status == RECTIFIED and entered_in_period and last is not None
+              and h.status != FALSE_POSITIVE)
+    unproven = closed and last is not None and last.unproven
+    rectified = closed and not unproven
     days = None
     if rectified and last is not None:
         days = max(0.0, (last.at - h.open_since(last)).total_seconds() / 86400)
@@ -71,6 +74,7 @@ def contribution(h: FindingHistory, period: Period) -> Contribution:
                      for t in h.transitions),
         open_at_end=end_status == OPEN,
         days_to_rectify=days,
+        unproven=unproven,
     )
 
 
@@ -212,6 +216,9 @@ def build_report(
         "by_department": by_department,
         "trend": _trend(histories, runs, period, current_day or today()),
         "sentence": None,
+        # Closed in the period by an older version because a run did not see them, with no
+        # evidence that their pages were read: left out of every rectified count.
+        "unproven_rectified": sum(c.unproven for _, c in pairs),
     }
     if period.kind == ANNUAL:
         report["sentence"] = annual_sentence(headline["wording_rectified"], headline["dead_links_cleared"])

@@ -33,10 +33,17 @@ class Transition:
     actor: str
     from_status: str
     to_status: str
+    evidence: str | None = None  # why the machine rectified (read | gone | alive)
 
     @property
     def by_machine(self) -> bool:
         return self.actor == MACHINE
+
+    @property
+    def unproven(self) -> bool:
+        """A machine rectification without evidence: made before the evidence rule, by
+        absence alone (the page may simply not have been read). Never counted as rectified."""
+        return self.by_machine and self.to_status == RECTIFIED and self.evidence is None
 
 
 @dataclass
@@ -98,12 +105,12 @@ def load_histories(db: Database, site: str | None = None) -> list[FindingHistory
 
     where, params = _site_clause(site, "f.site")
     for row in db.query(
-        "SELECT e.id, e.finding_id, e.at, e.actor, e.from_status, e.to_status FROM events e "
+        "SELECT e.id, e.finding_id, e.at, e.actor, e.from_status, e.to_status, e.evidence FROM events e "
         "JOIN findings f ON f.id = e.finding_id" + where + " ORDER BY e.id", params
     ):
         h = findings[row["finding_id"]]
         h.transitions.append(Transition(parse_ts(row["at"]), row["at"][:10], row["actor"] or "",
-                                        row["from_status"] or "", row["to_status"]))
+                                        row["from_status"] or "", row["to_status"], row["evidence"]))
     # The earliest page first: a stable choice until occurrences carry their own department.
     for row in db.query(
         "SELECT o.finding_id, o.page_url FROM occurrences o JOIN findings f ON f.id = o.finding_id"

@@ -50,3 +50,8 @@ def category_label(kind: str, category: str) -> str:
     if kind in ("dead_link", "unverified_link"):
         return LINK_CATEGORY_LABELS.get(category, category or "其他")
     return text_category_label(category) if category else "其他"
+
+
+def unproven_note(n: int) -> str:
+    """The report's line on rectifications an older version made without evidence."""
+    return f"另有 {n} 个问题由旧版本仅因未再发现即关闭，未经读取核实，不计入已整改"

@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from crawler.report.charts import backlog_chart, category_chart, department_chart, trend_chart
+from crawler.report.labels import unproven_note
 from crawler.report.tables import (
     Cell,
     Table,
@@ -124,6 +125,9 @@ def render_html(report: dict[str, Any]) -> str:
             f'<p><span class="label">约数表述</span><span class="rounded">{escape(s["rounded"])}</span></p>'
             "</section>"
         )
+    if report.get("unproven_rectified"):
+        note = unproven_note(report["unproven_rectified"])
+        parts.append(f'<p class="meta" id="unproven">{escape(note)}</p>')
     parts += [
         _cards(report),
         "<h2>总体情况</h2>",

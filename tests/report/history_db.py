@@ -110,7 +110,8 @@ def build(path: Path) -> Path:
                                       "attr": "href", "anchor": "", "is_home": int(page == "/"),
                                       "first_seen": seen, "last_seen": seen, "last_run": first_run})
         for fid, at, actor, old, new, run in EVENTS:
+            proven = "read" if actor == "machine" and new == "rectified" else None
             db["events"].insert({"finding_id": fid, "at": at, "actor": actor, "from_status": old,
-                                 "to_status": new, "note": "", "run_id": run})
+                                 "to_status": new, "note": "", "run_id": run, "evidence": proven})
     db.close()
     return path
