@@ -212,3 +212,17 @@ def test_a_dead_link_whose_target_answers_again_is_rectified_as_alive(serve, db_
     crawl(portal, db_path, code=0)
     assert statuses(db_path)[("dead_link", "gone.html")] == "rectified"
     assert evidence(db_path) == {"dead_link": "alive"}
+
+
+def test_a_page_read_only_in_part_keeps_its_findings(serve, db_path):
+    portal = two_page_site(serve)
+    crawl(portal, db_path, code=1)
+    # Fixed, but nested past what any parser keeps: the rest of the page is not read.
+    deep = "<div>" * 2100 + "<p>正文</p>" + "</div>" * 2100
+    portal.add_route("/a.html", Reply(body=page("通知", "<p>大家要再接再厉。</p>" + deep, footer=False)))
+    crawl(portal, db_path, code=0)
+    assert statuses(db_path) == OPEN and events(db_path) == []
+    assert last_run(db_path) == ("complete", "finished", 2)
+    con = sqlite3.connect(db_path)
+    [(full, why)] = con.execute("SELECT read_full, partial FROM pages WHERE url LIKE '%/a.html'").fetchall()
+    assert full == 0 and "depth" in why.lower()

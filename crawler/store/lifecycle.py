@@ -13,7 +13,7 @@ Staff transitions (decided here, documented in the README "Review UI"):
   error. Going through ``open`` instead would count as 重新出现 in the reports;
 - ``false_positive`` -> ``open`` and ``ignored`` -> ``open``: a verdict taken back.
 
-The machine only rectifies open findings after a complete crawl, and reopens rectified ones
+The machine only rectifies open findings on evidence (finalize.Evidence), and reopens rectified ones
 that come back. Anything else, including a status to itself, raises ImpossibleTransition.
 """
 
