@@ -226,3 +226,28 @@ def test_a_page_read_only_in_part_keeps_its_findings(serve, db_path):
     con = sqlite3.connect(db_path)
     [(full, why)] = con.execute("SELECT read_full, partial FROM pages WHERE url LIKE '%/a.html'").fetchall()
     assert full == 0 and "depth" in why.lower()
+
+
+def test_a_site_that_moved_to_an_alias_keeps_its_findings(serve, db_path, tmp_path):
+    routes = {"/": Reply(body=page("首页", '<a href="/a.html">通知</a>', footer=False)),
+              "/a.html": Reply(body=TYPO_PAGE)}
+    old = serve(dict(routes))
+    new = serve(dict(routes))
+    new_host = new.url.split("//")[1].rstrip("/").replace("127.0.0.1", "localhost")
+    config = tmp_path / "duwang.toml"
+    config.write_text(
+        f'db = "{db_path}"\n[[site]]\nname = "示范区"\nstart_urls = ["{old.url}"]\n'
+        f'aliases = ["{new_host}"]\n', encoding="utf-8")
+    run_cli("crawl", "--config", str(config), *FAST, check_exit=1)
+    before = findings_jsonl(db_path)
+    # The portal moved: the old address now sends every visitor to the new one.
+    for path in routes:
+        old.add_route(path, redirect(f"http://{new_host}{path}", 301))
+    run_cli("crawl", "--config", str(config), *FAST, check_exit=0)
+    after = findings_jsonl(db_path)
+    assert [(f["id"], f["status"]) for f in after] == [(f["id"], "open") for f in before]
+    assert events(db_path) == []
+    # Fixed at the new address: verified there.
+    new.add_route("/a.html", Reply(body=FIXED_PAGE))
+    run_cli("crawl", "--config", str(config), *FAST, check_exit=0)
+    assert set(statuses(db_path).values()) == {"rectified"}

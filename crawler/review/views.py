@@ -95,6 +95,7 @@ def index() -> str:
     start = (f.page - 1) * listing.PER_PAGE
     return render_template(
         "list.html", f=f, rows=found[start:start + listing.PER_PAGE], total=len(found), pages=pages,
+        unverified=sum(r["unverified"] for r in found),
         counts=listing.tab_counts(db, f.status), options=listing.options(db, f.kind),
         targets=[RECTIFIED, FALSE_POSITIVE, IGNORED, OPEN],  # the usual verdict first
     )

@@ -288,3 +288,14 @@ def test_snapshot_only_for_a_findings_own_text_pages(snap_client, fresh_db):
     dead = finding_id(fresh_db, kind="dead_link")
     assert snap_client.get(f"/finding/{dead}/snapshot", query_string={"page": HOME}).status_code == 404
     assert snap_client.get("/finding/999/snapshot", query_string={"page": A}).status_code == 404
+
+
+def test_findings_not_verified_this_run_are_marked_and_counted(client, db):
+    # The next night reads the home page and A, but not B (it could not be fetched).
+    crawl(db, {HOME: [A, B, DEAD], A: []}, dead={DEAD}, hits={A: [hit()]})
+    html = client.get("/?kind=wording").get_data(as_text=True)
+    assert 'id="unverified-count">2<' in html  # HOSTILE and FORMULA, both only on B
+    assert html.count('class="unverified" title=') == 2
+    assert status_of(db, finding_id(db, text="再接再励")) == "open"
+    detail = client.get(f"/finding/{finding_id(db, text='非盈利')}").get_data(as_text=True)
+    assert "本次未核实" in detail
