@@ -122,7 +122,7 @@ class StorePipeline:
         try:
             if self.write_error is None:
                 writer.flush()
-            reason = self._end_reason(spider, reason, self.checks_failed is not None)
+            reason = self._end_reason(spider, reason)
             stats = {k: v for k, v in self.crawler.stats.get_stats().items() if k.startswith("duwang/")}
             self.summary = finish_run(
                 writer.db, writer.run_id, writer.site, complete=reason == "finished", reason=reason,
@@ -142,7 +142,7 @@ class StorePipeline:
             self.checks_failed = f"{type(exc).__name__}: {exc}"
             logger.error("the text-check worker failed (%s); the run will be incomplete", self.checks_failed)
 
-    def _end_reason(self, spider, reason: str, checks_failed: bool) -> str:
+    def _end_reason(self, spider, reason: str) -> str:
         """Why the run ends; only "finished" makes it complete."""
         if spider.start_problems and not spider.pages_parsed:
             return "start_url_failed"
@@ -150,7 +150,7 @@ class StorePipeline:
             return "write_error"
         if spider.max_pages_hit:
             return "max_pages"
-        if checks_failed:
+        if self.checks_failed is not None:
             return "textcheck_failed"
         if reason != "finished":
             return reason

@@ -251,3 +251,15 @@ def test_a_site_that_moved_to_an_alias_keeps_its_findings(serve, db_path, tmp_pa
     new.add_route("/a.html", Reply(body=FIXED_PAGE))
     run_cli("crawl", "--config", str(config), *FAST, check_exit=0)
     assert set(statuses(db_path).values()) == {"rectified"}
+
+
+def test_a_page_that_turned_into_a_soft_404_is_gone_after_two_runs(serve, db_path):
+    portal = two_page_site(serve)
+    crawl(portal, db_path, code=1)
+    notice = page("页面不存在", "<p>您访问的页面不存在或已被删除</p>", footer=False)
+    portal.add_route("/a.html", Reply(body=notice))
+    crawl(portal, db_path, code=1)  # the link to /a.html is now a soft 404
+    assert statuses(db_path)[("wording", "再接再励")] == "open"
+    crawl(portal, db_path, code=0)
+    assert statuses(db_path)[("wording", "再接再励")] == "rectified"
+    assert evidence(db_path)["wording"] == "gone"

@@ -132,12 +132,13 @@ ON CONFLICT(finding_id, page_url) DO UPDATE SET element = excluded.element,
 """
 
 
-# A page not read this run keeps what it had; one that answered 404/410 on this many
-# complete runs in a row is gone, and so are the problems that were on it.
+# A page not read this run keeps what it had; one that answered 404/410 (or a soft 404) on
+# this many complete runs in a row is gone, and so are the problems that were on it.
 GONE_AFTER_RUNS = 2
 
 _GONE_PAGES = """
-UPDATE pages SET gone_runs = CASE WHEN l.http_status IN (404, 410) THEN pages.gone_runs + 1 ELSE 0 END
+UPDATE pages SET gone_runs = CASE WHEN l.http_status IN (404, 410) OR l.category = 'soft_404'
+                                  THEN pages.gone_runs + 1 ELSE 0 END
 FROM links l
 WHERE l.site = :site AND l.last_run = :run AND l.url = pages.url AND pages.last_run < :run
 """
@@ -218,8 +219,8 @@ class Evidence:
     """Which open findings a complete run shows fixed (README "Finding lifecycle").
 
     A wording or privacy finding: every page it was on was read whole and text-checked in
-    this run and the problem was not there, or the page is gone (404/410 on two complete
-    runs in a row). A dead link: the target now answers, or every page that linked to it
+    this run and the problem was not there, or the page is gone (404/410 or a soft 404 on
+    two complete runs in a row). A dead link: the target now answers, or every page that linked to it
     was read whole and no longer links to it (or is gone). Pages are compared by site
     identity, so a site that moved to https or another port still verifies its findings.
     """
