@@ -158,8 +158,10 @@ class StorePipeline:
             return "start_page_placeholder"
         ratio = self.cfg.min_pages_ratio
         last = last_complete_pages(self.writer.db, self.writer.site)
-        if ratio and last and self.writer.pages_written < ratio * last:
+        # Pages the crawl reached; orphaned pages fetched only to verify findings do not count.
+        reached = self.writer.pages_written - (self.crawler.stats.get_value("duwang/pages/revisited") or 0)
+        if ratio and last and reached < ratio * last:
             logger.warning("read %d pages, the last complete run read %d: the run is incomplete (shrunk)",
-                           self.writer.pages_written, last)
+                           reached, last)
             return "shrunk"
         return reason
