@@ -155,7 +155,10 @@ def build_report(
     current_day: str | None = None,
 ) -> dict[str, Any]:
     """All the numbers of one report, as plain data (what the JSON output holds)."""
-    histories = load_histories(db, site)
+    every = load_histories(db, site)
+    # Suspect typos staff have not confirmed count nowhere; the report says how many were found.
+    histories = [h for h in every if not h.unconfirmed_suspect]
+    unconfirmed = sum(period.contains(h.found_day) for h in every if h.unconfirmed_suspect)
     runs = load_runs(db, site)
     pairs = [(h, contribution(h, period)) for h in histories]
 
@@ -219,6 +222,7 @@ def build_report(
         # Closed in the period by an older version because a run did not see them, with no
         # evidence that their pages were read: left out of every rectified count.
         "unproven_rectified": sum(c.unproven for _, c in pairs),
+        "unconfirmed_suspects": unconfirmed,
     }
     if period.kind == ANNUAL:
         report["sentence"] = annual_sentence(headline["wording_rectified"], headline["dead_links_cleared"])

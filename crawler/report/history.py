@@ -57,6 +57,8 @@ class FindingHistory:
     found_day: str
     page_url: str | None  # the page its department is taken from
     transitions: list[Transition] = field(default_factory=list)
+    # A suspect typo (疑似错误) counts only once staff confirmed it as a real error.
+    unconfirmed_suspect: bool = False
 
     def last_transition(self, day: str) -> Transition | None:
         """The last status change on or before `day`."""
@@ -94,12 +96,13 @@ def load_histories(db: Database, site: str | None = None) -> list[FindingHistory
     fallback: dict[int, tuple[str | None, str | None]] = {}
     for row in db.query(
         "SELECT id, site, kind, category, status, status_changed_at, status_by, first_seen, "
-        "last_seen FROM findings" + where + " ORDER BY id", params
+        "last_seen, severity, confirmed_at FROM findings" + where + " ORDER BY id", params
     ):
         found_at = parse_ts(row["first_seen"])
         findings[row["id"]] = FindingHistory(
             id=row["id"], site=row["site"] or "", kind=row["kind"], category=row["category"] or "",
             status=row["status"], found_at=found_at, found_day=row["first_seen"][:10], page_url=None,
+            unconfirmed_suspect=row["severity"] == "suspect" and not row["confirmed_at"],
         )
         fallback[row["id"]] = (row["status_changed_at"] or row["last_seen"], row["status_by"])
 

@@ -52,6 +52,11 @@ def category_label(kind: str, category: str) -> str:
     return text_category_label(category) if category else "其他"
 
 
+def suspect_note(n: int) -> str:
+    """The report's line on suspect typos found in the period that staff have not confirmed."""
+    return f"另发现疑似错误 {n} 个，未经人工确认，不计入以上统计"
+
+
 def unproven_note(n: int) -> str:
     """The report's line on rectifications an older version made without evidence."""
     return f"另有 {n} 个问题由旧版本仅因未再发现即关闭，未经读取核实，不计入已整改"

@@ -9,7 +9,7 @@ from html import escape
 from typing import Any
 
 from crawler.report.charts import backlog_chart, category_chart, department_chart, trend_chart
-from crawler.report.labels import unproven_note
+from crawler.report.labels import suspect_note, unproven_note
 from crawler.report.tables import (
     Cell,
     Table,
@@ -128,6 +128,9 @@ def render_html(report: dict[str, Any]) -> str:
     if report.get("unproven_rectified"):
         note = unproven_note(report["unproven_rectified"])
         parts.append(f'<p class="meta" id="unproven">{escape(note)}</p>')
+    if report.get("unconfirmed_suspects"):
+        note = suspect_note(report["unconfirmed_suspects"])
+        parts.append(f'<p class="meta" id="suspects">{escape(note)}</p>')
     parts += [
         _cards(report),
         "<h2>总体情况</h2>",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from crawler.report.labels import unproven_note
+from crawler.report.labels import suspect_note, unproven_note
 
 _COLUMNS = (("found", "新发现"), ("rectified", "已整改"), ("rectified_staff", "人工"),
             ("rectified_machine", "机器"), ("false_positive", "误报"), ("open_at_end", "期末待整改"))
@@ -51,6 +51,8 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append(f"另有待核实链接 {h['unverified_links_found']} 条(被拦截或限流，不计入错链、死链)")
     if report.get("unproven_rectified"):
         lines.append(unproven_note(report["unproven_rectified"]))
+    if report.get("unconfirmed_suspects"):
+        lines.append(suspect_note(report["unconfirmed_suspects"]))
     if report.get("sentence"):
         lines.append("年报语句：")
         lines.append("  " + report["sentence"]["exact"])

@@ -9,7 +9,7 @@ import sys
 
 from crawler.errors import DuwangError
 from crawler.store import open_db
-from crawler.store.lifecycle import STATUS_LABELS, STATUSES, WHITELIST_SCOPES, mark
+from crawler.store.lifecycle import STATUS_LABELS, STATUSES, WHITELIST_SCOPES, confirm, mark
 
 
 class ReviewUsageError(DuwangError):
@@ -40,6 +40,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                    "current pages ('page') or anywhere ('everywhere')")
     p.add_argument("--by", default=None, metavar="NAME", help="who made the change (default: your login)")
     p.set_defaults(func=cmd_mark)
+
+    p = subparsers.add_parser(
+        "confirm", help="confirm suspect typos (疑似错误) as real errors",
+        description="Confirm suspect typos (severity suspect, 疑似错误) as real errors. Until "
+        "confirmed, a suspect counts in no report and never in the annual sentence.")
+    _db(p)
+    p.add_argument("ids", nargs="+", type=int, metavar="ID", help="finding id(s)")
+    p.add_argument("--by", default=None, metavar="NAME", help="who confirmed (default: your login)")
+    p.set_defaults(func=cmd_confirm)
 
     p = subparsers.add_parser(
         "recheck", help="re-fetch findings' pages now: 已整改, 疑似未整改 or 页面无法访问",
@@ -94,6 +103,17 @@ def cmd_mark(args: argparse.Namespace) -> int:
         db.close()
     for e in events:
         print(f"{e.finding_id}: {STATUS_LABELS[e.from_status]} → {STATUS_LABELS[e.to_status]}")
+    return 0
+
+
+def cmd_confirm(args: argparse.Namespace) -> int:
+    db = open_db(args.db, create=False)
+    try:
+        ids = confirm(db, args.ids, actor=_me(args.by))
+    finally:
+        db.close()
+    for i in ids:
+        print(f"{i}: 已确认为错误")
     return 0
 
 

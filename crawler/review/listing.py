@@ -109,6 +109,14 @@ def select(db: Database, f: Filters) -> list[dict[str, Any]]:
     return out
 
 
+def unconfirmed_suspects(db: Database) -> int:
+    """Open suspect typos (疑似错误) staff have not confirmed yet: they count in no report."""
+    return db.execute(
+        "SELECT count(*) FROM findings WHERE severity = 'suspect' AND confirmed_at IS NULL "
+        "AND status = 'open'"
+    ).fetchone()[0]
+
+
 def unverified_ids(db: Database) -> set[int]:
     """Open findings the last finished run of their site did not see and could not verify
     gone (本次未核实): their pages were not read whole, or the run was incomplete."""

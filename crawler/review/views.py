@@ -39,6 +39,7 @@ from crawler.store.lifecycle import (
     STAFF_TRANSITIONS,
     STATUS_LABELS,
     WHITELIST_SCOPES,
+    confirm,
     history,
     mark,
     whitelist_rows,
@@ -96,6 +97,7 @@ def index() -> str:
     return render_template(
         "list.html", f=f, rows=found[start:start + listing.PER_PAGE], total=len(found), pages=pages,
         unverified=sum(r["unverified"] for r in found),
+        suspects=listing.unconfirmed_suspects(db),
         counts=listing.tab_counts(db, f.status), options=listing.options(db, f.kind),
         targets=[RECTIFIED, FALSE_POSITIVE, IGNORED, OPEN],  # the usual verdict first
     )
@@ -152,6 +154,18 @@ def mark_findings() -> Response:
         flash(f"未能更改状态：{exc}", "error")
     else:
         flash(f"已将 {len(events)} 个问题标记为「{STATUS_LABELS[to]}」。", "ok")
+    return _back()
+
+
+@bp.post("/confirm")
+def confirm_findings() -> Response:
+    ids = _ids()
+    try:
+        confirm(get_db(), ids, actor=g.user)
+    except DuwangError as exc:
+        flash(f"未能确认：{exc}", "error")
+    else:
+        flash(f"已将 {len(ids)} 个疑似错误确认为错误。", "ok")
     return _back()
 
 

@@ -29,6 +29,7 @@ from crawler.errors import DuwangError
 from crawler.store.db import now, transaction
 
 MACHINE = "machine"
+SUSPECT = "suspect"  # the severity of a suspect typo (疑似错误)
 OPEN, RECTIFIED, FALSE_POSITIVE, IGNORED = "open", "rectified", "false_positive", "ignored"
 STATUSES = (OPEN, RECTIFIED, FALSE_POSITIVE, IGNORED)
 STATUS_LABELS = {OPEN: "待整改", RECTIFIED: "已整改", FALSE_POSITIVE: "误报", IGNORED: "忽略"}
@@ -183,6 +184,36 @@ def mark(
             if whitelist:
                 _add_whitelist(db, rows[event.finding_id], whitelist, actor, note, at)
     return events
+
+
+def confirm(db: Database, ids: Iterable[int], *, actor: str) -> list[int]:
+    """Staff confirm suspect findings (疑似错误) as real errors; all or nothing.
+
+    Until then a suspect counts in no report. The finding keeps its status and severity;
+    who confirmed it and when are kept with it.
+    """
+    ids = list(dict.fromkeys(int(i) for i in ids))
+    if not ids:
+        raise LifecycleError("no finding ids given")
+    if not actor or actor == MACHINE:
+        raise LifecycleError(f"staff changes need a user name other than {MACHINE!r}")
+    with transaction(db):
+        rows = dict(db.execute(
+            f"SELECT id, severity FROM findings WHERE id IN ({','.join('?' * len(ids))})", ids
+        ).fetchall())
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            raise FindingNotFound("no finding with id " + ", ".join(map(str, missing)))
+        bad = [i for i in ids if rows[i] != SUSPECT]
+        if bad:
+            raise LifecycleError("not a suspect typo (疑似错误), nothing to confirm: "
+                                 + ", ".join(map(str, bad)))
+        at = now()
+        db.conn.executemany(
+            "UPDATE findings SET confirmed_at = ?, confirmed_by = ? WHERE id = ? AND confirmed_at IS NULL",
+            [(at, actor, i) for i in ids],
+        )
+    return ids
 
 
 def _add_whitelist(db: Database, finding: dict[str, Any], scope: str, actor: str, note: str, at: str) -> None:

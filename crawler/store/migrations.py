@@ -298,3 +298,10 @@ def _rekey_findings(db: Database) -> None:
                 "UPDATE OR IGNORE page_hits SET finding_key = 'text:' || ? || substr(finding_key, ?) "
                 "WHERE finding_key LIKE ?", [name, len(f"text:{site}") + 1, f"text:{site}|%"],
             )
+
+
+@migrations()
+def m010_confirmed_suspects(db: Database) -> None:
+    """Staff confirm a suspect typo (疑似错误) as a real error: only then does it count."""
+    db["findings"].add_column("confirmed_at", str)
+    db["findings"].add_column("confirmed_by", str)

@@ -15,7 +15,7 @@ STATUSES = lifecycle.STATUSES
 FIELDS = (
     "id", "kind", "category", "target", "final_url", "http_status", "error", "text",
     "suggestion", "context", "pages", "occurrences", "home_page", "status", "severity",
-    "first_seen", "last_seen", "site",
+    "first_seen", "last_seen", "site", "confirmed_at", "confirmed_by",
 )
 
 

@@ -59,3 +59,18 @@ def test_no_note_when_every_rectification_has_evidence(tmp_path):
     r = build_report(db, parse_month("2026-10"), current_day="2026-12-31")
     assert r["unproven_rectified"] == 0 and r["totals"]["rectified_machine"] == 2
     assert "旧版本" not in render_text(r)
+
+
+def test_a_suspect_typo_counts_only_once_staff_confirm_it(tmp_path):
+    from crawler.store.lifecycle import confirm
+
+    db = _db(tmp_path / "d.db")
+    db.execute("UPDATE findings SET severity = 'suspect' WHERE id = 1")
+    annual = build_report(db, parse_year("2026"), current_day="2026-12-31")
+    assert annual["headline"]["wording_rectified"] == 0 and annual["unconfirmed_suspects"] == 1
+    assert annual["sentence"]["exact"] == "全年整改错敏词0个，清除错链、死链1条"
+    assert "另发现疑似错误 1 个，未经人工确认" in render_text(annual)
+    confirm(db, [1], actor="zhang")
+    annual = build_report(db, parse_year("2026"), current_day="2026-12-31")
+    assert annual["headline"]["wording_rectified"] == 1 and annual["unconfirmed_suspects"] == 0
+    assert "疑似错误" not in render_text(annual)

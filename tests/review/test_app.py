@@ -299,3 +299,17 @@ def test_findings_not_verified_this_run_are_marked_and_counted(client, db):
     assert status_of(db, finding_id(db, text="再接再励")) == "open"
     detail = client.get(f"/finding/{finding_id(db, text='非盈利')}").get_data(as_text=True)
     assert "本次未核实" in detail
+
+
+def test_suspects_have_their_own_filter_and_a_confirm_button(client, db):
+    db.execute("UPDATE findings SET severity = 'suspect' WHERE text = '非盈利'")
+    sid = finding_id(db, text="非盈利")
+    html = client.get("/?kind=wording").get_data(as_text=True)
+    assert 'id="suspect-tab"' in html and "疑似错误（待确认）" in html
+    only = client.get("/?kind=wording&severity=suspect").get_data(as_text=True)
+    assert only.count('class="quick-confirm"') == 1
+    resp = client.post(f"/confirm?one={sid}", data={"csrf_token": token(client), "next": "/"})
+    assert resp.status_code == 303
+    assert db.execute("SELECT confirmed_by FROM findings WHERE id = ?", [sid]).fetchone()[0]
+    assert 'id="suspect-tab"' not in client.get("/?kind=wording").get_data(as_text=True)
+    assert "确认为错误" in client.get(f"/finding/{sid}").get_data(as_text=True)

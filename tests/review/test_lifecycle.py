@@ -198,3 +198,20 @@ def test_whitelist_everywhere_for_a_link(fresh_db):
     crawl(fresh_db, {HOME: [A, DEAD], A: [DEAD]}, dead={DEAD})
     assert fresh_db["findings"].get(fid)["last_run"] == last_run  # not seen: whitelisted
     assert status_of(fresh_db, fid) == FALSE_POSITIVE
+
+
+def test_staff_confirm_suspects_and_only_suspects(fresh_db):
+    from crawler.store.lifecycle import LifecycleError, confirm
+
+    suspect = hit(text="络绎不决", suggestion="络绎不绝", context="游客络绎不决", key="s")
+    crawl(fresh_db, {A: []}, hits={A: [suspect, hit()]})
+    fresh_db.execute("UPDATE findings SET severity = 'suspect' WHERE text = '络绎不决'")
+    sid, tid = finding_id(fresh_db, text="络绎不决"), finding_id(fresh_db, text="再接再励")
+    with pytest.raises(LifecycleError, match="not a suspect"):
+        confirm(fresh_db, [sid, tid], actor="zhang")
+    assert fresh_db.execute("SELECT confirmed_at FROM findings WHERE id = ?", [sid]).fetchone() == (None,)
+    assert confirm(fresh_db, [sid], actor="zhang") == [sid]
+    row = fresh_db.execute("SELECT confirmed_by, status FROM findings WHERE id = ?", [sid]).fetchone()
+    assert row == ("zhang", "open")
+    with pytest.raises(LifecycleError, match="other than"):
+        confirm(fresh_db, [sid], actor="machine")
