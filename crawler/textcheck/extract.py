@@ -1,8 +1,10 @@
 """HTML -> the text a reader sees, by field: title, meta description, body, image alt/title.
 
-Never script, style, noscript, template, comments, or elements hidden with the ``hidden``
-attribute, ``aria-hidden="true"`` or an inline ``display:none`` / ``visibility:hidden``.
-Block elements become line breaks so words from adjacent cells don't join.
+Never script, style, noscript, template, comments, ruby annotations (``<rt>``/``<rp>``: the
+pinyin that 无障碍/适老化 tools put over each character), or elements hidden with the
+``hidden`` attribute, ``aria-hidden="true"`` or an inline ``display:none`` /
+``visibility:hidden``. Block elements become line breaks so words from adjacent cells don't
+join.
 
 Walks an lxml tree: this runs on every crawled page, and lxml builds the same libxml2
 parse that BeautifulSoup's "lxml" builder wraps, 20 times faster than BeautifulSoup
@@ -22,7 +24,11 @@ FIELD_META = "meta"
 FIELD_BODY = "body"
 FIELD_ALT = "alt"
 
-_SKIP = frozenset({"script", "style", "noscript", "template", "head", "iframe", "object"})
+# rt/rp/rtc: a ruby annotation is read with the character it sits over, never as text of its own
+# (再<ruby>接<rt>jiē</rt></ruby>再励 reads 再接再励).
+_SKIP = frozenset(
+    {"script", "style", "noscript", "template", "head", "iframe", "object", "rt", "rp", "rtc"}
+)
 _BLOCK = frozenset(
     {
         *("address", "article", "aside", "blockquote", "body", "caption", "center", "dd"),
