@@ -1,8 +1,10 @@
 """TextChecker: every wordlist term at once (Aho-Corasick), then boundaries checked by jieba.
 
-Per text: normalise (normalize.py), scan, drop candidates covered by a whitelist phrase,
+Per text: a 繁體 text is read through its simplified twin (script.py), then normalise
+(normalize.py), scan, drop candidates covered by a whitelist phrase,
 outdated names marked historical (原国土资源局), and cross-word matches (性交 in 个性交流);
-then drop a match inside a longer one (保监会 in 银保监会) and map offsets back.
+then drop a match inside a longer one (保监会 in 银保监会) and map offsets back. A hit shows
+the text's own characters; its key comes from the twin.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .hits import KEY_CONTEXT_CHARS, Hit, context_of, make_key
 from .normalize import SEPARATORS, Normalized, squeeze, squeeze_map
 from .privacy import find_ids, id_digest, mask_id
 from .scan import Scanner
+from .script import simplify, to_traditional
 from .segment import ACROSS, ALIGNED, fit, is_word, new_tokenizer
 from .wordlists import Entry, Wordlists, load_wordlists
 
@@ -90,36 +93,46 @@ class TextChecker:
 
     def check_text(self, text: str, field: str = "body") -> list[Hit]:
         """Hits in ``text``, offsets into ``text``, sorted by position."""
-        norm = Normalized(text)
-        hits = [self._id_hit(text, norm, s, e, number, field) for s, e, number in find_ids(norm.text)]
+        twin = simplify(text)  # the text itself unless it has traditional characters
+        simple = twin.text
+        norm = Normalized(simple)
+        hits = [self._id_hit(text, simple, norm, s, e, number, field) for s, e, number in find_ids(norm.text)]
         for cand in self._candidates(norm.text):
             start, end = norm.span_to_original(cand.start, cand.end)
             matched = text[start:end]
             context = context_of(text, start, end)
-            # The key uses a narrower context than the one shown, so an edit a sentence away
+            # The key comes from the simplified twin (a 繁體 mirror of a page is the same
+            # finding), with a narrower context than the one shown, so an edit a sentence away
             # does not turn a finding into a "rectified" one and a new one.
-            key_context = context_of(text, start, end, KEY_CONTEXT_CHARS)
+            key_text = simple[start:end]
+            key_context = context_of(simple, start, end, KEY_CONTEXT_CHARS)
+            traditional = simple is not text and twin.converted(start)
             for entry in cand.entries:
                 rule = f"{entry.category}:{entry.term}"
+                suggestion = entry.suggestion
+                if suggestion and traditional:
+                    suggestion = to_traditional(suggestion)  # in the page's own script
                 hits.append(
                     Hit(
                         kind=WORDING,
                         category=entry.category,
                         rule=rule,
                         text=matched,
-                        suggestion=entry.suggestion,
+                        suggestion=suggestion,
                         context=context,
                         severity=severity_of(entry.category),
                         field=field,
                         start=start,
                         end=end,
-                        key=make_key(rule, matched, key_context),
+                        key=make_key(rule, key_text, key_context),
                     )
                 )
         hits.sort(key=lambda h: (h.start, h.end, h.rule))
         return hits
 
-    def _id_hit(self, text: str, norm: Normalized, s: int, e: int, number: str, field: str) -> Hit:
+    def _id_hit(
+        self, text: str, simple: str, norm: Normalized, s: int, e: int, number: str, field: str
+    ) -> Hit:
         start, end = norm.span_to_original(s, e)
         context = context_of(text, start, end)
         return Hit(
@@ -134,7 +147,7 @@ class TextChecker:
             start=start,
             end=end,
             # Keyed on a digest of the raw number: never stored, yet recheck can compare.
-            key=make_key(ID_NUMBER, id_digest(number), context_of(text, start, end, KEY_CONTEXT_CHARS)),
+            key=make_key(ID_NUMBER, id_digest(number), context_of(simple, start, end, KEY_CONTEXT_CHARS)),
         )
 
     def _candidates(self, text: str) -> list[_Candidate]:
