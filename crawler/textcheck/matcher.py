@@ -1,10 +1,10 @@
 """TextChecker: every wordlist term at once (Aho-Corasick), then boundaries checked by jieba.
 
 Per text: a 繁體 text is read through its simplified twin (script.py), then normalise
-(normalize.py), scan, drop candidates covered by a whitelist phrase,
-outdated names marked historical (原国土资源局), and cross-word matches (性交 in 个性交流);
-then drop a match inside a longer one (保监会 in 银保监会) and map offsets back. A hit shows
-the text's own characters; its key comes from the twin.
+(normalize.py), scan, drop candidates covered by a whitelist phrase and cross-word matches
+(性交 in 个性交流); drop a match inside a longer one (保监会 in 银保监会), then outdated names
+that are history (history.py: 原国土资源局, 不再保留国家旅游局), and map offsets back. A hit
+shows the text's own characters; its key comes from the twin.
 """
 
 from __future__ import annotations
@@ -17,18 +17,15 @@ import jieba
 
 from .codes import ID_NUMBER, OUTDATED, PRIVACY, SENSITIVE, SERIOUS, TYPO, WORDING, severity_of
 from .extract import extract_visible
+from .history import former_name, states_change
 from .hits import KEY_CONTEXT_CHARS, Hit, context_of, make_key
 from .normalize import SEPARATORS, Normalized, squeeze, squeeze_map
 from .privacy import find_ids, id_digest, mask_id
 from .scan import Scanner
 from .script import simplify, to_traditional
-from .segment import ACROSS, ALIGNED, fit, is_word, new_tokenizer
+from .segment import ACROSS, ALIGNED, fit, new_tokenizer
 from .wordlists import Entry, Wordlists, load_wordlists
 
-# 原国土资源局, 前国土资源局, 原区国土资源局, 原威海市国土资源局: the former name, correctly.
-# jieba can't settle 原 here (原文登区 reads as 原文/登/区), so only its left side is checked.
-_HISTORICAL = re.compile(r"(?:[原前]|原[\u4e00-\u9fff]{0,10}[省市县区州盟旗])$")
-_HISTORY_LOOKBACK = 13
 _HARD_BREAK = re.compile(r"[\n。！？；]")
 # A wrong form stays wrong inside a longer word (省农业厅, 非盈利性); a sensitive or custom
 # term inside a longer word is usually another word (性交 in 性交易).
@@ -160,13 +157,15 @@ class TextChecker:
                 found.append(_Candidate(start, end, t.entries))
         kept = []
         for c in found:
-            if _covered(c, white) or self._historical(text, c):
+            if _covered(c, white):
                 continue
             c = self._fitting(c, fit(self.tokenizer, text, c.start, c.end))
             if c is not None:
                 kept.append(c)
         kept.extend(c for c in self._spaced_candidates(text) if not _covered(c, white))
-        return _outermost(kept)
+        # History is judged after _outermost: 原中国银监会 is history, and so is the 银监会 in it.
+        current = (self._current(text, c) for c in _outermost(kept))
+        return [c for c in current if c is not None]
 
     def _spaced_candidates(self, text: str) -> list[_Candidate]:
         """Sensitive terms with separators put between their characters (真 人 荷 官).
@@ -201,15 +200,14 @@ class TextChecker:
         entries = tuple(e for e in c.entries if e.category in _FLAG_INSIDE_WORDS)
         return _Candidate(c.start, c.end, entries) if entries else None
 
-    def _historical(self, text: str, c: _Candidate) -> bool:
-        """An outdated name after 原/前 standing alone, not the end of a word (太原, 目前)."""
+    def _current(self, text: str, c: _Candidate) -> _Candidate | None:
+        """The candidate without the entries that are history here, or None if none is left."""
         if not any(e.category == OUTDATED for e in c.entries):
-            return False
-        m = _HISTORICAL.search(text, max(0, c.start - _HISTORY_LOOKBACK), c.start)
-        if not m:
-            return False
-        at = m.start()
-        return at == 0 or not is_word(self.tokenizer, text[at - 1 : at + 1])
+            return c
+        if not (former_name(self.tokenizer, text, c.start) or states_change(text, c.start, c.end)):
+            return c
+        entries = tuple(e for e in c.entries if e.category != OUTDATED)
+        return _Candidate(c.start, c.end, entries) if entries else None
 
 
 def _spaced_hint(terms: dict[str, list[Entry]]) -> re.Pattern[str] | None:
