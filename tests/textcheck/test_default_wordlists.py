@@ -10,7 +10,7 @@ from crawler.textcheck import TextChecker, load_wordlists
 from crawler.textcheck.wordlists import FILE_CATEGORIES, default_dir, parse_wordlist
 
 FILES = ["sensitive.txt", "serious.txt", "outdated.txt", "typos.txt", "whitelist.txt"]
-MINIMUM = {"outdated": 60, "typo": 150, "serious": 30, "sensitive": 10}
+MINIMUM = {"outdated": 400, "typo": 2000, "serious": 80, "sensitive": 10}
 
 
 def _entries(name: str):
