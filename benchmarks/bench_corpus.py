@@ -15,6 +15,7 @@ finders, which TextChecker does not run yet. When it gains an option for them, a
 Figures on the ECSpell file are development figures (it was used to tune the finders).
 
     python benchmarks/bench_corpus.py
+    python benchmarks/bench_corpus.py --page-kb 8     # the reports as a crawl sees pages
     python benchmarks/bench_corpus.py --corpus /path/to/corpus --show 20
 """
 
@@ -92,7 +93,7 @@ def read_ecspell(path: Path) -> list[tuple[int, str, str]]:
 
 
 def evaluate(name: str, build: float, check: Check, rows: Sequence[tuple[int, str, str]],
-             reports: Sequence[Path], show: int) -> Result:
+             reports: Sequence[Path], show: int, page_chars: int = 0) -> Result:
     result = Result(name, build)
     for label, written, corrected in rows:
         if label and len(written) == len(corrected):
@@ -108,15 +109,17 @@ def evaluate(name: str, build: float, check: Check, rows: Sequence[tuple[int, st
             if len(result.examples) < show:
                 result.examples.append(f"clean: {f.text} -> {f.suggestion}  | {_context(corrected, f)}")
     for path in reports:
-        text = path.read_text(encoding="utf-8")
-        result.gov_mb += len(text.encode("utf-8")) / 1e6
-        started = time.perf_counter()
-        findings = check(text)
-        result.gov_seconds += time.perf_counter() - started
-        for f in findings:
-            result.gov_by_severity[f.severity] += 1
-            if len(result.examples) < 2 * show:
-                result.examples.append(f"{path.name}: {f.text} -> {f.suggestion}  | {_context(text, f)}")
+        whole = path.read_text(encoding="utf-8")
+        result.gov_mb += len(whole.encode("utf-8")) / 1e6
+        step = page_chars or len(whole) or 1
+        for text in (whole[i : i + step] for i in range(0, len(whole), step)):
+            started = time.perf_counter()
+            findings = check(text)
+            result.gov_seconds += time.perf_counter() - started
+            for f in findings:
+                result.gov_by_severity[f.severity] += 1
+                if len(result.examples) < 2 * show:
+                    result.examples.append(f"{path.name}: {f.text} -> {f.suggestion}  | {_context(text, f)}")
     return result
 
 
@@ -135,6 +138,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the shared corpus directory")
     parser.add_argument("--show", type=int, default=10, help="false positives to print per checker")
+    parser.add_argument(
+        "--page-kb", type=float, default=0, help="check the reports in pages this big (0: each file whole)"
+    )
     args = parser.parse_args()
     ecspell = args.corpus / "ecspell-odw-train.tsv"
     reports = sorted((args.corpus / "gov-reports").glob("*.txt"))
@@ -170,15 +176,17 @@ def main() -> int:
     def run_thorough(text: str) -> list[Finding]:
         return [Finding(s.start, s.end, s.text, s.suggestion, s.severity) for s in thorough.find(text)]
 
+    page = int(args.page_kb * 1000 / 3)  # characters: Chinese text is ~3 bytes a character
     results = [
-        evaluate("TextChecker (wordlists)", build, run_checker, rows, reports, args.show),
-        evaluate("NearMissFinder", near_build, run_near, rows, reports, args.show),
-        evaluate("SuspectFinder", suspect_build, run_suspects, rows, reports, args.show),
-        evaluate("SuspectFinder thorough", thorough_build, run_thorough, rows, reports, args.show),
+        evaluate("TextChecker (wordlists)", build, run_checker, rows, reports, args.show, page),
+        evaluate("NearMissFinder", near_build, run_near, rows, reports, args.show, page),
+        evaluate("SuspectFinder", suspect_build, run_suspects, rows, reports, args.show, page),
+        evaluate("SuspectFinder thorough", thorough_build, run_thorough, rows, reports, args.show, page),
     ]
     spans = results[0].spans
     print(f"ECSpell odw-train: {len(rows)} sentences, {spans} error spans; "
-          f"gov reports: {results[0].gov_mb:.2f} MB in {len(reports)} files")
+          f"gov reports: {results[0].gov_mb:.2f} MB in {len(reports)} files"
+          + (f", checked in pages of {args.page_kb:g} KB" if page else ", each file as one text"))
     print(f"build times: the first finder built loads readings and shapes (readings.py); "
           f"peak memory growth, TextChecker and both finders: {memory:.0f} MB")
     header = (f"{'checker':<24} {'build s':>8} {'found':>12} {'fixed':>12} {'FP clean':>9} "
