@@ -155,8 +155,13 @@ class SuspectFinder:
                 self._char_log_freq[ord(ch)] = math.log(f)
         self._hits[all_keys >> _SHIFT] = True
         # A second table on other bits of the same keys: together a few false hits in 10^4.
-        self._hits2 = np.zeros(1 << _BITS, dtype=bool)
-        self._hits2[all_keys & _MASK] = True
+        hits2 = np.zeros(1 << _BITS, dtype=bool)
+        hits2[all_keys & _MASK] = True
+        # Packed 8 to a byte (2 MB each): looked up at random for every character of a page,
+        # the tables stay in the processor's cache.
+        self._hits = np.packbits(self._hits, bitorder="little")
+        self._hits2 = np.packbits(hits2, bitorder="little")
+        self._words = np.packbits(self._words, bitorder="little")
 
     def _build_classes(self) -> None:
         """Reading numbers: each character's first reading (what a text character is looked
@@ -201,21 +206,22 @@ class SuspectFinder:
             which.append(np.nonzero(present)[0])
         return np.concatenate(keys), np.concatenate(which)
 
-    def candidates(self, text: str) -> list[tuple[int, int, int, int]]:
-        """(start, length, position, key) of each window that hashes like a word with one
-        character read alike at that position, and is no word itself."""
+    def candidates(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Windows that hash like a word with one character read alike at some position, and
+        are no word themselves: arrays of their start, length, that position and the key."""
         raw = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        empty = np.zeros(0, dtype=np.int64)
         if raw.size < 2:
-            return []
+            return empty, empty, empty, np.zeros(0, dtype=np.uint32)
         code = np.where(raw < 0x10000, raw, 0).astype(np.uint32)
         reading = self._reading[code]
-        found: list[tuple[int, int, int, int]] = []
         hits, hits2, words = self._hits, self._hits2, self._words
         size = code.size
         # glued[p + 1]: text[p:p + 2] is a word. A span whose first or last character forms
         # a word with its neighbour outside (一个 in 这是一个) belongs to that word.
         glued = np.zeros(size + 2, dtype=bool)
-        glued[1:size] = words[(code[:-1] * _M[0] + code[1:] * _M[1] + _SALT[2, _EXACT]) >> _SHIFT]
+        glued[1:size] = _bit(words, (code[:-1] * _M[0] + code[1:] * _M[1] + _SALT[2, _EXACT]) >> _SHIFT)
+        out: list[tuple[np.ndarray, ...]] = []
         for lo in range(0, size, _CHUNK):
             hi = min(size, lo + _CHUNK + 3)
             c = code[lo:hi]
@@ -224,59 +230,66 @@ class SuspectFinder:
             t = [c * _M[j] for j in range(4)]
             whole = t[0][: m - 1] + t[1][1:m]
             edge = glued[lo : hi + 1]
+            keys, starts, combos = [], [], []
             for n in _LENGTHS:
                 if n > 2:
                     whole = whole[: m - n + 1] + t[n - 1][n - 1 : m]
                 length = whole.size
                 if lo + _CHUNK < size:  # windows starting in the overlap belong to the next chunk
                     length = min(length, _CHUNK)
+                if length <= 0:
+                    continue
                 # Cheap masks first: the span a word itself, or (for a short span, where the
                 # candidates are many) an edge glued to a neighbour. jieba settles the rest:
                 # 这种草管人命 is 这种/草/管/人命, not 种草.
                 short = n < 4
                 at = np.flatnonzero(~(edge[:length] | edge[n : n + length])) if short else np.arange(length)
-                at = at[~words[(whole[at] + _SALT[n, _EXACT]) >> _SHIFT]]
-                if not at.size:
-                    continue
+                at = at[~_bit(words, (whole[at] + _SALT[n, _EXACT]) >> _SHIFT)]
                 base = whole[at]
                 for i in range(n):
                     # the window's hash with character i swapped for its reading
-                    k = base + r[at + i] * _MR[i] - t[i][at + i] + _SALT[n, i]
-                    sel = hits[k >> _SHIFT]
-                    sel[sel] = hits2[k[sel] & _MASK]
-                    if sel.any():
-                        p = at[sel]
-                        found.extend(
-                            zip((p + lo).tolist(), [n] * p.size, [i] * p.size, k[sel].tolist(), strict=True)
-                        )
-        return found
+                    keys.append(base + (r[at + i] * _MR[i] - t[i][at + i] + _SALT[n, i]))
+                    starts.append(at)
+                    combos.append((n, i))
+            if not keys:
+                continue
+            # All windows and positions of the chunk in one lookup.
+            k = np.concatenate(keys)
+            which = np.repeat(np.arange(len(keys)), [a.size for a in keys])
+            sel = np.flatnonzero(_bit(hits, k >> _SHIFT))
+            sel = sel[_bit(hits2, k[sel] & _MASK)]
+            if sel.size:
+                combo = np.array(combos, dtype=np.int64)[which[sel]]
+                out.append((np.concatenate(starts)[sel] + lo, combo[:, 0], combo[:, 1], k[sel]))
+        if not out:
+            return empty, empty, empty, np.zeros(0, dtype=np.uint32)
+        return tuple(np.concatenate(parts) for parts in zip(*out, strict=True))  # type: ignore[return-value]
 
     def find(self, text: str) -> list[Suspect]:
         """Suspect typos in ``text``, by position; overlapping ones: the best evidence wins."""
         scored: list[tuple[float, Suspect]] = []
-        found = self.candidates(text)
-        if not found:
+        start, n, position, sought = self.candidates(text)
+        if not start.size:
             return []
-        sought = np.array([c[3] for c in found], dtype=np.uint32)
         first = np.searchsorted(self._keys, sought, "left")
         last = np.searchsorted(self._keys, sought, "right")
         # The bound of _verify, for all candidates at once, with the likeliest word of a key.
         code = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        start = np.array([c[0] for c in found])
-        n = np.array([c[1] for c in found])
         need = np.array([self.margin[k] for k in _LENGTHS])[n - 2]
         bound = self._best[np.minimum(first, self._best.size - 1)] + (n - 1) * self._log_total
         for j in range(max(_LENGTHS)):
             at = np.minimum(start + j, code.size - 1)
             bound -= np.where(j < n, self._char_log_freq[np.minimum(code[at], 0xFFFF)], 0.0)
-        keep = (bound >= need) & (last > first)
-        found = [c for c, k in zip(found, keep.tolist(), strict=True) if k]
-        first, last = first[keep].tolist(), last[keep].tolist()
-        seen: set[tuple[int, int]] = set()
-        for (begin, length, i, _key), a, b in zip(found, first, last, strict=True):
-            if (begin, begin + length) in seen:
+        keep = np.flatnonzero((bound >= need) & (last > first))
+        found = zip(
+            start[keep].tolist(), n[keep].tolist(), position[keep].tolist(),
+            first[keep].tolist(), last[keep].tolist(), strict=True,
+        )
+        seen: set[tuple[int, int, int]] = set()
+        for begin, length, i, a, b in found:
+            if (begin, length, i) in seen:
                 continue
-            seen.add((begin, begin + length))
+            seen.add((begin, length, i))
             words = [self._target_list[w] for w in self._owner[a:b].tolist()]
             result = self._verify(text, begin, begin + length, i, words)
             if result is not None:
@@ -358,6 +371,11 @@ class SuspectFinder:
 
 
 _MAX_CLASSES = 8
+
+
+def _bit(table: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """table (packed little-endian bits) at each index, as booleans."""
+    return ((table[index >> 3] >> (index & 7).astype(np.uint8)) & 1).astype(bool)
 
 
 def _likeness(written: str, meant: str) -> int:
