@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sqlite3
 import sys
@@ -85,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plain", dest="html", action="store_false", help="treat the input as plain text")
     p.add_argument("--wordlists", action="append", default=[], metavar="DIR",
                    help="a folder of extra wordlists (repeatable)")
+    p.add_argument("--date", metavar="YYYY-MM-DD",
+                   help="when the draft is (or was) published: a name that was still current then "
+                   "is not flagged as outdated (default: the draft's PubDate meta or 发布时间 line)")
     p.set_defaults(func=cmd_check_text)
 
     p = sub.add_parser("demo", help="crawl the bundled demo portal (offline) and show what it finds",
@@ -172,6 +176,7 @@ def cmd_check_text(args: argparse.Namespace) -> int:
     from crawler.textcheck import TextChecker, load_wordlists
     from crawler.textcheck.document import check_document, decode, looks_like_html
 
+    date = _parse_date(args.date) if args.date else None
     checker = TextChecker(load_wordlists([Path(d) for d in args.wordlists]))
     if args.file == "-":
         data, name = sys.stdin.buffer.read(), "-"
@@ -182,9 +187,18 @@ def cmd_check_text(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
     text = decode(data)
     html = looks_like_html(name, text) if args.html is None else args.html
-    found = check_document(checker, text, html)
+    found = check_document(checker, text, html, date)
     sys.stdout.write(render_document_hits(name, found, args.format))
     return EXIT_FINDINGS if found else EXIT_OK
+
+
+def _parse_date(value: str) -> datetime.date:
+    try:
+        if len(value) == 10 and value[4] == value[7] == "-":
+            return datetime.date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise UsageError(f"--date expects a date as YYYY-MM-DD, got {value!r}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .extract import extract_visible
+from .dates import text_date
+from .extract import read_page
 from .hits import Hit
 from .matcher import TextChecker
 
@@ -35,11 +37,17 @@ def looks_like_html(name: str, text: str) -> bool:
     return bool(_HTML_HINT.search(text[:4096]))
 
 
-def check_document(checker: TextChecker, text: str, html: bool) -> list[Located]:
-    fields = extract_visible(text) if html else [("body", text)]
+def check_document(checker: TextChecker, text: str, html: bool, date: dt.date | None = None) -> list[Located]:
+    """Hits with their lines. ``date``: when the draft is published; by default the date the
+    draft gives (a PubDate meta, else a 发布时间/日期 line near the top), as for a crawled page."""
+    if html:
+        page = read_page(text)
+        fields, published = page.fields, date or page.published
+    else:
+        fields, published = [("body", text)], date or text_date(text)
     found: list[Located] = []
     for field, field_text in fields:
-        hits = checker.check_text(field_text, field)
+        hits = checker.check_text(field_text, field, date=published)
         if not hits:
             continue
         # One pass for the line starts, then a bisect per hit (a 20 MB draft has many hits).

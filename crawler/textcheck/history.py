@@ -9,7 +9,8 @@ It is a correct mention when
    ========  ===========================================  ==================================
    rule      the name ...                                 example
    ========  ===========================================  ==================================
-   abolish   is listed right after 不再保留/不再设立/撤销    不再保留文化部、国家旅游局
+   abolish   is listed right after 不再保留/不再设立/撤销/   不再保留文化部、国家旅游局
+             撤并
    rename    is followed by 更名为/改名为/更名/改称          国家旅游局于2018年更名为…
    merge     is followed by 并入/划入/合并, or by its        将国家旅游局的职责划入…,
              职责/职能 being 整合/划入/划归/划转              国家测绘地理信息局职责并入…
@@ -19,18 +20,23 @@ It is a correct mention when
 
    A rule reads only the clause around the name (up to ，。；：！？ or a line break; the
    reform rule the sentence), so a later sentence that uses the old name as current is
-   still flagged: 不再保留国家旅游局。国家旅游局发布通知 flags the second one.
+   still flagged: 不再保留国家旅游局。国家旅游局发布通知 flags the second one;
+3. the page was published before the change (``before_change``): the entry's ``since`` date
+   (``since=`` in the wordlist: when the name went out of use) is later than the page's date.
+   This one holds for any entry with a date (a serious or custom term may carry one too).
 
 The text is the normalised simplified text the matcher scans, offsets into it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import jieba
 
 from .segment import is_word
+from .wordlists import Entry
 
 _HAN = r"\u4e00-\u9fff"
 # A place before a local body's name: 撤销县国土资源局, 撤销威海市国土资源局. Short, and
@@ -92,3 +98,8 @@ def states_change(text: str, start: int, end: int) -> bool:
     if _CHANGE_AFTER.match(after[:cut]):
         return True
     return bool(_REFORM_BEFORE.search(before) and _REFORM_AFTER.match(after))
+
+
+def before_change(entry: Entry, published: dt.date | None) -> bool:
+    """Whether a page published on ``published`` predates the change that made ``entry`` wrong."""
+    return published is not None and entry.since is not None and published < entry.since

@@ -3,12 +3,13 @@
 Per text: a 繁體 text is read through its simplified twin (script.py), then normalise
 (normalize.py), scan, drop candidates covered by a whitelist phrase and cross-word matches
 (性交 in 个性交流); drop a match inside a longer one (保监会 in 银保监会), then outdated names
-that are history (history.py: 原国土资源局, 不再保留国家旅游局), and map offsets back. A hit
-shows the text's own characters; its key comes from the twin.
+that are history (history.py: 原国土资源局, 不再保留国家旅游局, a page older than the change),
+and map offsets back. A hit shows the text's own characters; its key comes from the twin.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 import jieba
 
 from .codes import ID_NUMBER, OUTDATED, PRIVACY, SENSITIVE, SERIOUS, TYPO, WORDING, severity_of
-from .extract import extract_visible
-from .history import former_name, states_change
+from .extract import read_page
+from .history import before_change, former_name, states_change
 from .hits import KEY_CONTEXT_CHARS, Hit, context_of, make_key
 from .normalize import SEPARATORS, Normalized, squeeze, squeeze_map
 from .privacy import find_ids, id_digest, mask_id
@@ -81,20 +82,30 @@ class TextChecker:
                 self._tokenizer = new_tokenizer(self._terms)
         return self._tokenizer
 
-    def check_html(self, html: str) -> list[Hit]:
-        """Hits in the visible text of a page (see extract_visible)."""
+    def check_html(self, html: str, date: dt.date | None = None) -> list[Hit]:
+        """Hits in the visible text of a page (see extract.read_page).
+
+        ``date``: when the page was published; by default the date the page gives (its PubDate
+        meta, else its 发布时间 line).
+        """
+        page = read_page(html)
+        published = date or page.published
         hits: list[Hit] = []
-        for field, text in extract_visible(html):
-            hits.extend(self.check_text(text, field))
+        for field, text in page.fields:
+            hits.extend(self.check_text(text, field, date=published))
         return hits
 
-    def check_text(self, text: str, field: str = "body") -> list[Hit]:
-        """Hits in ``text``, offsets into ``text``, sorted by position."""
+    def check_text(self, text: str, field: str = "body", date: dt.date | None = None) -> list[Hit]:
+        """Hits in ``text``, offsets into ``text``, sorted by position.
+
+        ``date``: when the text was published, if known: an outdated name that was still
+        current then is history (see history.before_change).
+        """
         twin = simplify(text)  # the text itself unless it has traditional characters
         simple = twin.text
         norm = Normalized(simple)
         hits = [self._id_hit(text, simple, norm, s, e, number, field) for s, e, number in find_ids(norm.text)]
-        for cand in self._candidates(norm.text):
+        for cand in self._candidates(norm.text, date):
             start, end = norm.span_to_original(cand.start, cand.end)
             matched = text[start:end]
             context = context_of(text, start, end)
@@ -147,7 +158,7 @@ class TextChecker:
             key=make_key(ID_NUMBER, id_digest(number), context_of(simple, start, end, KEY_CONTEXT_CHARS)),
         )
 
-    def _candidates(self, text: str) -> list[_Candidate]:
+    def _candidates(self, text: str, date: dt.date | None = None) -> list[_Candidate]:
         found: list[_Candidate] = []
         white: list[tuple[int, int]] = []
         for start, end, t in self._scanner.find(text):
@@ -164,7 +175,7 @@ class TextChecker:
                 kept.append(c)
         kept.extend(c for c in self._spaced_candidates(text) if not _covered(c, white))
         # History is judged after _outermost: 原中国银监会 is history, and so is the 银监会 in it.
-        current = (self._current(text, c) for c in _outermost(kept))
+        current = (self._current(text, c, date) for c in _outermost(kept))
         return [c for c in current if c is not None]
 
     def _spaced_candidates(self, text: str) -> list[_Candidate]:
@@ -200,13 +211,15 @@ class TextChecker:
         entries = tuple(e for e in c.entries if e.category in _FLAG_INSIDE_WORDS)
         return _Candidate(c.start, c.end, entries) if entries else None
 
-    def _current(self, text: str, c: _Candidate) -> _Candidate | None:
+    def _current(self, text: str, c: _Candidate, date: dt.date | None) -> _Candidate | None:
         """The candidate without the entries that are history here, or None if none is left."""
-        if not any(e.category == OUTDATED for e in c.entries):
+        entries = tuple(e for e in c.entries if not before_change(e, date))
+        if any(e.category == OUTDATED for e in entries) and (
+            former_name(self.tokenizer, text, c.start) or states_change(text, c.start, c.end)
+        ):
+            entries = tuple(e for e in entries if e.category != OUTDATED)
+        if len(entries) == len(c.entries):
             return c
-        if not (former_name(self.tokenizer, text, c.start) or states_change(text, c.start, c.end)):
-            return c
-        entries = tuple(e for e in c.entries if e.category != OUTDATED)
         return _Candidate(c.start, c.end, entries) if entries else None
 
 

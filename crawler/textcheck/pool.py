@@ -62,6 +62,8 @@ def snapshot(html: str) -> bytes:
 
 
 def _check(checker: TextChecker, url: str, body: bytes, encoding: str) -> PageHits:
+    # check_html dates the page from its own HTML (PubDate meta, else its 发布时间 line), read
+    # from the same parse as its text: the crawl need not send a date along.
     html = decode_html(body, encoding)
     hits = checker.check_html(html)
     return url, hits, snapshot(html) if hits else None
