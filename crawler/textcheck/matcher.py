@@ -23,7 +23,7 @@ from .hits import KEY_CONTEXT_CHARS, Hit, context_of, make_key
 from .normalize import SEPARATORS, Normalized, squeeze, squeeze_map
 from .privacy import find_ids, id_digest, mask_id
 from .scan import Scanner
-from .script import simplify, to_traditional
+from .script import Simplified, screen, simplify, to_traditional
 from .segment import ACROSS, ALIGNED, fit, new_tokenizer
 from .wordlists import Entry, Wordlists, load_wordlists
 
@@ -101,9 +101,13 @@ class TextChecker:
         ``date``: when the text was published, if known: an outdated name that was still
         current then is history (see history.before_change).
         """
-        twin = simplify(text)  # the text itself unless it has traditional characters
+        if screen(text):
+            twin = simplify(text)  # the text itself unless it has traditional characters
+            norm = Normalized(twin.text)
+        else:  # the common case: no traditional, no zero-width character (one search for both)
+            twin = Simplified(text)
+            norm = Normalized(text, zero_width=False)
         simple = twin.text
-        norm = Normalized(simple)
         hits = [self._id_hit(text, simple, norm, s, e, number, field) for s, e, number in find_ids(norm.text)]
         for cand in self._candidates(norm.text, date):
             start, end = norm.span_to_original(cand.start, cand.end)

@@ -16,9 +16,9 @@ _FOLD.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})
 _FOLD.update({c: c + 32 for c in range(0x41, 0x5B)})
 _FOLD.update({0x3000: 0x20})  # ideographic space
 
-_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _FOLD_RE = re.compile("[" + "".join(map(chr, _FOLD)) + "]")
-_ZW_RE = re.compile(f"[{_ZERO_WIDTH}]+")
+_ZW_RE = re.compile(f"[{ZERO_WIDTH}]+")
 
 # Characters a spammer may put between the characters of a sensitive term (法 轮 功, 法.轮.功).
 SEPARATORS = (
@@ -37,14 +37,15 @@ class Normalized:
 
     __slots__ = ("text", "_starts", "_shifts")
 
-    def __init__(self, original: str) -> None:
+    def __init__(self, original: str, zero_width: bool = True) -> None:
+        """``zero_width=False``: the caller has found no zero-width character in ``original``."""
         text = original
         if _FOLD_RE.search(text):
             text = _FOLD_RE.sub(_fold_char, text)
         # Breakpoints: from normalised offset _starts[i] on, add _shifts[i] to get the original.
         self._starts: list[int] = [0]
         self._shifts: list[int] = [0]
-        if _ZW_RE.search(text):
+        if zero_width and _ZW_RE.search(text):
             pieces: list[str] = []
             removed = pos = 0
             for m in _ZW_RE.finditer(text):
