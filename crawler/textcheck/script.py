@@ -50,15 +50,11 @@ _s2t: Callable[[str], str] | None = None
 
 
 def _gb2312(ch: str) -> bool:
-    try:
-        ch.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return bool(ch.encode("gb2312", "ignore"))  # no exception per character: 4,000 of them
 
 
 def _build() -> _Tables:
-    """Character tables from the installed OpenCC: one conversion of every ideograph (~30 ms)."""
+    """Character tables from the installed OpenCC: one conversion of every ideograph (~25 ms)."""
     converter = opencc.OpenCC("t2s")
     ideographs = [chr(c) for lo, hi in _BLOCKS for c in range(lo, hi)]
     # One character a line: no phrase spans two, so each is converted on its own.
