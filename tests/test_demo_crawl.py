@@ -51,6 +51,11 @@ def test_planted_wording_errors_found_and_decoys_not(demo):
     for planted in DEMO_PLANTED["wording"]:
         pages = {_path(p) for r in wording if r["text"] == planted["word"] for p in r["pages"]}
         assert pages == set(planted["pages"]) or planted["word"] == "再接再励"
+    severity = {"serious": "严重错误", "general": "一般错误", "suspect": "疑似错误"}
+    assert {(r["text"], severity[r["severity"]]) for r in wording} == {
+        (w["word"], w["severity"]) for w in DEMO_PLANTED["wording"]}
+    suggested = {r["text"]: r["suggestion"] for r in wording}
+    assert all(suggested[w["word"]] == w["suggest"] for w in DEMO_PLANTED["wording"])
     [footer] = [r for r in wording if r["text"] == "再接再励"]
     assert len(footer["pages"]) == len(DEMO_PLANTED["pages"]) and footer["suggestion"] == "再接再厉"
     shown = " ".join(f"{r['text']} {r['context']}" for r in demo["rows"] if r["context"])

@@ -177,6 +177,7 @@ _STATIC_PAGES = [
     "/xwzx/2024-03-15-chungeng.html",
     "/xwzx/2024-03-08-zhaoshang.html",
     "/xwzx/2024-02-26-ziranziyuan.gbk.html",
+    "/xwzx/2024-03-20-fanti.html",
     "/tzgg/",
     "/tzgg/2024-03-12-tingdian.html",
     "/tzgg/2024-03-05-gongshi.html",
@@ -184,6 +185,7 @@ _STATIC_PAGES = [
     "/zcwj/",
     "/zcwj/2024/qzf-1.html",
     "/zcwj/2024/qzf-2.html",
+    "/zcwj/2016/jtys-qianyue.html",
     "/xxgk/",
     "/xxgk/公开指南/年度报告.html",
     "/hdjl/",
@@ -286,6 +288,30 @@ DEMO_PLANTED: dict[str, Any] = {
     # Wording findings: each {word, suggest, category, severity, pages}.
     "wording": [
         {
+            "word": "國土資源局",
+            "suggest": "自然資源局",
+            "category": "outdated",
+            "severity": "一般错误",
+            "pages": ["/xwzx/2024-03-20-fanti.html"],
+            "note": "a page in traditional script, with a ruby (pinyin) annotation on 國",
+        },
+        {
+            "word": "中華仁民共和國",
+            "suggest": "中華人民共和國",
+            "category": "serious",
+            "severity": "严重错误",
+            "pages": ["/xwzx/2024-03-20-fanti.html"],
+            "note": "a near-miss of the state's name (仁 for 民's same-reading 人), on no list",
+        },
+        {
+            "word": "齊心協立",
+            "suggest": "齊心協力",
+            "category": "typo",
+            "severity": "疑似错误",
+            "pages": ["/xwzx/2024-03-20-fanti.html"],
+            "note": "an idiom typo on no list: found only as a suspect",
+        },
+        {
             "word": FOOTER_TYPO,
             "suggest": "再接再厉",
             "category": "typo",
@@ -359,6 +385,16 @@ DEMO_PLANTED: dict[str, Any] = {
     ],
     # Must NOT be flagged.
     "decoys": [
+        {
+            "text": "原國土資源局退休幹部",
+            "why": "historical name in traditional script, prefixed by 原",
+            "pages": ["/xwzx/2024-03-20-fanti.html"],
+        },
+        {
+            "text": "根据国家卫生计生委等部门",
+            "why": "an old agency name on a page published (PubDate 2016-05-04) before the 2018 reform",
+            "pages": ["/zcwj/2016/jtys-qianyue.html"],
+        },
         {
             "text": "原国土资源局",
             "why": "historical name, prefixed by 原",

@@ -20,6 +20,7 @@ from .codes import ID_NUMBER, OUTDATED, PRIVACY, SENSITIVE, SERIOUS, TYPO, WORDI
 from .extract import read_page
 from .history import before_change, former_name, states_change
 from .hits import KEY_CONTEXT_CHARS, Hit, context_of, make_key
+from .inferred import InferredChecks
 from .normalize import SEPARATORS, Normalized, squeeze, squeeze_map
 from .privacy import find_ids, id_digest, mask_id
 from .scan import Scanner
@@ -50,8 +51,11 @@ class _Candidate:
 class TextChecker:
     """Build once per wordlist set (automaton and tokenizer), then check many texts."""
 
-    def __init__(self, wordlists: Wordlists | None = None) -> None:
+    def __init__(self, wordlists: Wordlists | None = None, *, inferred: bool = True) -> None:
+        """``inferred``: also look for what no list names (near-misses of fixed formulations,
+        suspect typos; see inferred.py)."""
         self.wordlists = wordlists if wordlists is not None else load_wordlists()
+        self._inferred = InferredChecks(self.wordlists) if inferred else None
         by_term: dict[str, list[Entry]] = {}
         for entry in self.wordlists.entries():
             by_term.setdefault(entry.term, []).append(entry)
@@ -139,6 +143,14 @@ class TextChecker:
                         key=make_key(rule, key_text, key_context),
                     )
                 )
+        if self._inferred is not None:
+            def in_page_script(suggestion: str, at: int) -> str:
+                return to_traditional(suggestion) if simple is not text and twin.converted(at) else suggestion
+
+            hits.extend(self._inferred.hits(
+                text, simple, norm.text, norm.span_to_original, [(h.start, h.end) for h in hits],
+                field, in_page_script,
+            ))
         hits.sort(key=lambda h: (h.start, h.end, h.rule))
         return hits
 

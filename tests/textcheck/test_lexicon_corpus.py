@@ -38,6 +38,13 @@ def test_corpus_is_there_or_skipped() -> None:
     assert {report_year(p) for p in REPORTS} >= {1978, 2018, 2025}
 
 
+@pytest.fixture(scope="module")
+def checker() -> TextChecker:
+    """The lexicon alone: near-misses and suspects on these reports are tested in
+    test_nearmiss.py and test_suspect.py."""
+    return TextChecker(inferred=False)
+
+
 @pytest.mark.parametrize("path", REPORTS, ids=[p.stem for p in REPORTS])
 def test_reports_flag_nothing_but_names_outdated_later(checker: TextChecker, path: Path) -> None:
     year = report_year(path)
