@@ -60,12 +60,14 @@ def test_stopped_crawl_is_incomplete_and_fixes_nothing(serve, db_path, sig, expe
     [finding] = findings_jsonl(db_path, "--kind", "dead_link")
     assert finding["status"] == "open"
 
-    # The page is fixed, but the next crawl is stopped part-way: slow pages, 2 at a time.
-    for key, route in _routes(with_dead=False, delay=0.4).items():
+    # The page is fixed, but the next crawl is stopped part-way: slow pages, 2 at a time, so
+    # the crawl would need a minute; a loaded machine must not let it finish before the signal.
+    for key, route in _routes(with_dead=False, delay=2.0).items():
         portal.add_route(key, route)
     proc = _start_crawl(portal.url, db_path)
     _wait_for_pages(db_path, run=2, n=1)
     time.sleep(1.0)
+    assert proc.poll() is None
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert "Traceback" not in err
