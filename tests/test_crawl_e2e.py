@@ -212,6 +212,27 @@ def test_obey_robots_skips_disallowed_urls_without_calling_them_dead(serve, db_p
     assert sorted(f["target"].rsplit("/", 1)[-1] for f in findings_jsonl(db_path)) == ["b.html", "c.pdf"]
 
 
+def test_page_first_reached_past_the_depth_bound_is_crawled_when_a_shorter_path_comes(serve, db_path):
+    """Pages are fetched in parallel, so a page can be reached along a longer path first.
+    Here /x.html is 3 links deep via /b.html (fast) and 2 via /a.html (slow): with the bound
+    at 2 it is still crawled, and its typo found."""
+    portal = serve({
+        "/": html("首页", '<a href="/a.html">甲</a><a href="/b.html">乙</a>'),
+        "/a.html": Reply(body=page("甲", '<a href="/x.html">终</a>', footer=False), delay=1.0),
+        "/b.html": html("乙", '<a href="/c.html">丙</a>'),
+        "/c.html": html("丙", '<a href="/x.html">终</a>'),
+        "/x.html": html("终", "<p>大家络绎不决地来了。</p>"),
+    })
+    run_cli("crawl", portal.url, "--db", str(db_path), "--concurrency", "4",
+            "-s", "DUWANG_MAX_DEPTH=2", check_exit=1)
+    con = sqlite3.connect(db_path)
+    depth = dict(con.execute("SELECT url, depth FROM pages"))
+    assert depth[portal.url + "x.html"] == 2
+    stats = json.loads(con.execute("SELECT stats FROM runs").fetchone()[0])
+    assert stats["duwang/depth/readmitted"] == 1
+    assert [f["text"] for f in findings_jsonl(db_path, "--kind", "wording")] == ["络绎不决"]
+
+
 @pytest.mark.parametrize("memory_max", [None, 40])
 def test_generated_portal_is_crawled_whole_at_its_true_depth(tmp_path, db_path, memory_max):
     """Depth is the shortest distance from home (breadth-first order): with the depth bound

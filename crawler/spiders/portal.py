@@ -106,6 +106,7 @@ class PortalSpider(Spider):
         self.traps = TrapGuard(cfg.max_url_length, cfg.max_query_variants)
         self.soft404 = Soft404(cfg.soft404_patterns)
         self.seen: set[str] = set()
+        self._too_deep: dict[str, str] = {}  # key -> URL of pages turned away at the depth bound
         self._keys: dict[str, str] = {}  # absolute URL -> url_key, links repeat across pages
         self.pages_scheduled = 0
         self.pages_parsed = 0
@@ -161,6 +162,11 @@ class PortalSpider(Spider):
         """A request for a target seen for the first time this run (or a recent verdict
         reused for an external link), else None."""
         if key in self.seen:
+            if depth <= self.cfg.max_depth and (deep_url := self._too_deep.pop(key, None)):
+                # First reached along a longer path (pages are fetched in parallel, so
+                # breadth-first order is loose): it is within the bound after all.
+                self.crawler.stats.inc_value("duwang/depth/readmitted")
+                return self._admit_page(deep_url, key, depth)
             return None
         self.seen.add(key)
         if self.cfg.exclude and any(p.search(url) for p in self.cfg.exclude):
@@ -171,17 +177,22 @@ class PortalSpider(Spider):
         if internal and looks_like_page(url):
             reason = "depth" if depth > self.cfg.max_depth else self.traps.reason(url)
             if reason is None:
-                if self.pages_scheduled >= self.cfg.max_pages:
-                    self.max_pages_hit = True
-                    self.crawler.stats.inc_value("duwang/skipped/max_pages")
-                    return None
-                self.pages_scheduled += 1
-                return self._request(url, key, PAGE, depth, internal)
+                return self._admit_page(url, key, depth)
+            if reason == "depth":
+                self._too_deep[key] = url
             self.crawler.stats.inc_value(f"duwang/trap/{reason}")
         if not internal and self.memory.fresh_ok(key, self.cfg.external_cache_days):
             self.crawler.stats.inc_value("duwang/cache/external")
             return LinkCheck(key, False, OK, None, None, "", url, "cache")
         return self._request(url, key, CHECK, depth, internal)
+
+    def _admit_page(self, url: str, key: str, depth: int) -> Request | None:
+        if self.pages_scheduled >= self.cfg.max_pages:
+            self.max_pages_hit = True
+            self.crawler.stats.inc_value("duwang/skipped/max_pages")
+            return None
+        self.pages_scheduled += 1
+        return self._request(url, key, PAGE, depth, True)
 
     def on_idle(self) -> None:
         """Once the site is crawled, fetch the pages that hold open findings and were not
@@ -287,12 +298,12 @@ class PortalSpider(Spider):
         links, skipped, invalid = extract_links(root, response.url)
         self.crawler.stats.inc_value("duwang/links/non_http", skipped)
         outlinks: dict[str, tuple[str, str, str, str, str]] = {}
-        seen = self.seen
+        seen, too_deep = self.seen, self._too_deep
         for link in links:
             target = self.key_of(link.url)
             if target not in outlinks:
                 outlinks[target] = (target, link.url, link.element, link.attr, link.anchor)
-            if target not in seen:
+            if target not in seen or target in too_deep:
                 found = self.schedule(link.url, target, depth + 1)
                 if found is not None:
                     yield found
@@ -393,9 +404,9 @@ class PortalSpider(Spider):
         if (len(self._unchanged_batch) >= UNCHANGED_BATCH
                 or time.monotonic() - self._unchanged_since >= UNCHANGED_MAX_DELAY):
             yield self.take_unchanged()
-        seen = self.seen
+        seen, too_deep = self.seen, self._too_deep
         for target, href in self.memory.outlinks(key):
-            if target not in seen:
+            if target not in seen or target in too_deep:
                 found = self.schedule(href, target, depth + 1)
                 if found is not None:
                     yield found
