@@ -191,6 +191,9 @@ class NearMissFinder:
         f = v.formulation
         n = len(f)
         k = end - start
+        # Most often the half is part of the formulation written right (found as exact).
+        if text.startswith(f, start) if v.kind == "left" else text.endswith(f, 0, end):
+            return []
         # Most halves are ordinary words (中国特色, 社会主义): after one edit, the next
         # character of the formulation is there, or the one after it.
         if v.kind == "left":

@@ -106,6 +106,7 @@ class SuspectFinder:
         self.tokenizer = tokenizer if tokenizer is not None else new_tokenizer(())
         self.known = frozenset(known)
         self.margin = dict(MARGIN if margin is None else margin)
+        self._gains: dict[tuple[str, int, int, str], float | None] = {}
         freq = self.tokenizer.FREQ
         self._log_total = math.log(self.tokenizer.total)
         # Words of 2-4 characters (jieba also stores every prefix of a word, with frequency 0).
@@ -343,6 +344,16 @@ class SuspectFinder:
         lo, hi = window(text, start, end)
         before = text[lo:hi]
         s, e = start - lo, end - lo
+        # Page templates repeat the same sentences on every page: judge each window once.
+        memo = (before, s, e, word)
+        if memo in self._gains:
+            return self._gains[memo]
+        if len(self._gains) >= _GAINS_KEPT:
+            self._gains.clear()
+        gain = self._gains[memo] = self._window_gain(before, s, e, word)
+        return gain
+
+    def _window_gain(self, before: str, s: int, e: int, word: str) -> float | None:
         for _w, ws, we in self.tokenizer.tokenize(before, HMM=False):
             if (ws < s < we) or (ws < e < we):
                 return None
@@ -371,6 +382,7 @@ class SuspectFinder:
 
 
 _MAX_CLASSES = 8
+_GAINS_KEPT = 50_000  # windows judged, remembered (a few MB)
 
 
 def _bit(table: np.ndarray, index: np.ndarray) -> np.ndarray:
