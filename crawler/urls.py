@@ -15,8 +15,9 @@ from w3lib.url import canonicalize_url, safe_url_string
 
 from crawler.errors import DuwangError
 
-# Schemes that are not HTTP checks (counted, never requested).
-NON_HTTP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:", "ftp:", "file:", "about:")
+# Schemes that are not HTTP checks (counted, never requested). Not file:, a path on the
+# author's own disk that no visitor can open: crawler.links reports it (invalid_url).
+NON_HTTP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:", "ftp:", "about:")
 
 # Query parameters and path parameters that carry a session id; stripped so one page
 # is not crawled once per session.

@@ -165,7 +165,6 @@ def test_upper_case_scheme_is_still_http(page_url, href):
         "  JavaScript:history.back()",
         "data:text/plain,hello",
         "ftp://ftp.x.gov.cn/a.zip",
-        "file:///C:/a.doc",
     ],
 )
 def test_non_http_links_are_counted_not_returned(href):

@@ -191,23 +191,23 @@ def test_parse_html_is_parse_page_root():
 # --- malformed hrefs -------------------------------------------------------------------
 
 MALFORMED = [
-    "http://localhost]",
-    "http://[::1",
-    "http://a.gov.cn:99999/",
-    "http://a.gov.cn:80a/b.html",
-    "/zwgk/a\x01b.html",
+    ("http://localhost]", "链接地址无法解析"),
+    ("http://[::1", "链接地址无法解析"),
+    ("http://a.gov.cn:99999/", "链接地址无法解析"),
+    ("http://a.gov.cn:80a/b.html", "链接地址无法解析"),
+    ("/zwgk/a\x01b.html", "链接地址含控制字符"),
 ]
 
 
-@pytest.mark.parametrize("href", MALFORMED)
-def test_a_malformed_href_is_returned_and_the_page_is_not_lost(href):
+@pytest.mark.parametrize("href, problem", MALFORMED)
+def test_a_malformed_href_is_returned_and_the_page_is_not_lost(href, problem):
     html = (
         f'{head()}<a href="before.html">前</a><a href=" {href} ">坏链接</a>'
         f'<img src="{href}" alt="图">{TAIL}</body></html>'
     )
     links, skipped, invalid = extract_links(parse_page(html.encode(), "utf-8").root, PAGE)
     assert [ln.url for ln in links] == [D + "before.html", *AFTER]
-    assert invalid == [Link(href, "a", "href", "坏链接")]  # stripped, once per page
+    assert invalid == [Link(href, "a", "href", "坏链接", problem)]  # stripped, once per page
     assert skipped == 0
 
 
@@ -215,7 +215,7 @@ def test_a_malformed_base_href_is_returned_and_the_page_url_is_the_base():
     html = '<html><head><base href="http://[x.gov.cn/"></head><body><a href="a.html">a</a></body></html>'
     links, _, invalid = extract_links(parse(html), PAGE)
     assert [ln.url for ln in links] == [D + "a.html"]
-    assert invalid == [Link("http://[x.gov.cn/", "base", "href", "")]
+    assert invalid == [Link("http://[x.gov.cn/", "base", "href", "", "链接地址无法解析")]
 
 
 def test_malformed_srcset_candidate_and_refresh_are_returned():

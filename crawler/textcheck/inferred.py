@@ -8,7 +8,9 @@ TextChecker's knows the listed wrong forms as words, which must not become sugge
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from .codes import SERIOUS, TYPO, WORDING, severity_of
 from .hits import KEY_CONTEXT_CHARS, Hit, context_of, make_key
@@ -18,6 +20,20 @@ from .suspect import SEVERITY_SUSPECT, SuspectFinder
 from .wordlists import Wordlists
 
 Span = tuple[int, int]
+_JOIN = "\n"  # between parts: a separator, so no word or window spans two parts
+
+
+@dataclass(frozen=True)
+class Part:
+    """One text to search (a field of a page), with what maps a match back into it."""
+
+    text: str  # as written
+    twin: str  # its simplified twin, as long as ``text``
+    searched: str  # the normalised twin: what the finders read
+    to_original: Callable[[int, int], Span]  # offsets in ``searched`` -> offsets in ``text``
+    taken: Sequence[Span]  # spans listed terms already cover
+    field: str
+    in_page_script: Callable[[str, int], str]  # a suggestion in the script of text[at]
 
 
 class InferredChecks:
@@ -36,30 +52,37 @@ class InferredChecks:
                 self._suspect = SuspectFinder(tokenizer=tokenizer, known=known)
         return self._nearmiss, self._suspect
 
-    def hits(
-        self, text: str, twin: str, searched: str, to_original: Callable[[int, int], Span],
-        taken: Iterable[Span], field: str, in_page_script: Callable[[str, int], str],
-    ) -> list[Hit]:
-        """Hits found in ``searched`` (the normalised simplified twin), offsets mapped by
-        ``to_original`` into ``text``, whose simplified twin ``twin`` is as long as it.
+    def hits(self, parts: Sequence[Part]) -> list[list[Hit]]:
+        """The hits of each part, found in one search over all of them: a page's fields
+        (title, body, ...) cost one call of each finder, not one each.
 
-        A span a listed term already covers is left to that term.
+        A span a listed term already covers (``Part.taken``) is left to that term.
         """
         nearmiss, suspect = self._finders()
-        taken = list(taken)
-        out: list[Hit] = []
-        found = [(m, SERIOUS, severity_of(SERIOUS), "nearmiss") for m in nearmiss.find(searched)]
-        found += [(s, TYPO, SEVERITY_SUSPECT, "suspect") for s in suspect.find(searched)]
+        joined = _JOIN.join(p.searched for p in parts)
+        starts, at = [], 0
+        for p in parts:
+            starts.append(at)
+            at += len(p.searched) + len(_JOIN)
+        found = [(m, SERIOUS, severity_of(SERIOUS), "nearmiss") for m in nearmiss.find(joined)]
+        found += [(s, TYPO, SEVERITY_SUSPECT, "suspect") for s in suspect.find(joined, starts)]
+        taken = [list(p.taken) for p in parts]
+        out: list[list[Hit]] = [[] for _ in parts]
         for match, category, severity, how in found:
-            start, end = to_original(match.start, match.end)
-            if any(start < e and s < end for s, e in taken):
+            index = bisect_right(starts, match.start) - 1
+            part, offset = parts[index], starts[index]
+            if match.end - offset > len(part.searched):
+                continue  # across two parts: cannot happen with _JOIN, a separator
+            start, end = part.to_original(match.start - offset, match.end - offset)
+            if any(start < e and s < end for s, e in taken[index]):
                 continue
-            taken.append((start, end))
+            taken[index].append((start, end))
             rule = f"{how}:{match.suggestion}"
-            out.append(Hit(
+            text, twin = part.text, part.twin
+            out[index].append(Hit(
                 kind=WORDING, category=category, rule=rule, text=text[start:end],
-                suggestion=in_page_script(match.suggestion, start), context=context_of(text, start, end),
-                severity=severity, field=field, start=start, end=end,
+                suggestion=part.in_page_script(match.suggestion, start), context=context_of(text, start, end),
+                severity=severity, field=part.field, start=start, end=end,
                 key=make_key(rule, twin[start:end], context_of(twin, start, end, KEY_CONTEXT_CHARS)),
             ))
         return out

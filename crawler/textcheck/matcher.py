@@ -20,7 +20,7 @@ from .codes import ID_NUMBER, OUTDATED, PRIVACY, SENSITIVE, SERIOUS, TYPO, WORDI
 from .extract import read_page
 from .history import before_change, former_name, states_change
 from .hits import KEY_CONTEXT_CHARS, Hit, context_of, make_key
-from .inferred import InferredChecks
+from .inferred import InferredChecks, Part
 from .normalize import SEPARATORS, Normalized, squeeze, squeeze_map
 from .privacy import find_ids, id_digest, mask_id
 from .scan import Scanner
@@ -94,10 +94,7 @@ class TextChecker:
         """
         page = read_page(html)
         published = date or page.published
-        hits: list[Hit] = []
-        for field, text in page.fields:
-            hits.extend(self.check_text(text, field, date=published))
-        return hits
+        return self._check([(text, field) for field, text in page.fields], published)
 
     def check_text(self, text: str, field: str = "body", date: dt.date | None = None) -> list[Hit]:
         """Hits in ``text``, offsets into ``text``, sorted by position.
@@ -105,6 +102,24 @@ class TextChecker:
         ``date``: when the text was published, if known: an outdated name that was still
         current then is history (see history.before_change).
         """
+        return self._check([(text, field)], date)
+
+    def _check(self, texts: list[tuple[str, str]], date: dt.date | None) -> list[Hit]:
+        """Hits of each (text, field), field by field, each sorted by position."""
+        listed = [self._listed(text, field, date) for text, field in texts]
+        found = [hits for hits, _part in listed]
+        parts = [part for _hits, part in listed]
+        if self._inferred is not None and parts:
+            for hits, more in zip(found, self._inferred.hits(parts), strict=True):
+                hits.extend(more)
+        out: list[Hit] = []
+        for hits in found:
+            out.extend(sorted(hits, key=lambda h: (h.start, h.end, h.rule)))
+        return out
+
+    def _listed(self, text: str, field: str, date: dt.date | None) -> tuple[list[Hit], Part]:
+        """The hits of listed terms and identity numbers in ``text``, and the text as the
+        inferred checks search it."""
         if screen(text):
             twin = simplify(text)  # the text itself unless it has traditional characters
             norm = Normalized(twin.text)
@@ -143,16 +158,12 @@ class TextChecker:
                         key=make_key(rule, key_text, key_context),
                     )
                 )
-        if self._inferred is not None:
-            def in_page_script(suggestion: str, at: int) -> str:
-                return to_traditional(suggestion) if simple is not text and twin.converted(at) else suggestion
 
-            hits.extend(self._inferred.hits(
-                text, simple, norm.text, norm.span_to_original, [(h.start, h.end) for h in hits],
-                field, in_page_script,
-            ))
-        hits.sort(key=lambda h: (h.start, h.end, h.rule))
-        return hits
+        def in_page_script(suggestion: str, at: int) -> str:
+            return to_traditional(suggestion) if simple is not text and twin.converted(at) else suggestion
+
+        taken = [(h.start, h.end) for h in hits]
+        return hits, Part(text, simple, norm.text, norm.span_to_original, taken, field, in_page_script)
 
     def _id_hit(
         self, text: str, simple: str, norm: Normalized, s: int, e: int, number: str, field: str

@@ -37,8 +37,9 @@ Python and jieba.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import jieba
@@ -266,8 +267,12 @@ class SuspectFinder:
             return empty, empty, empty, np.zeros(0, dtype=np.uint32)
         return tuple(np.concatenate(parts) for parts in zip(*out, strict=True))  # type: ignore[return-value]
 
-    def find(self, text: str) -> list[Suspect]:
-        """Suspect typos in ``text``, by position; overlapping ones: the best evidence wins."""
+    def find(self, text: str, parts: Sequence[int] = ()) -> list[Suspect]:
+        """Suspect typos in ``text``, by position; overlapping ones: the best evidence wins.
+
+        ``parts``: where the independent texts joined in ``text`` start (a page's title and
+        body): a span written twice is meant only when twice in one part.
+        """
         scored: list[tuple[float, Suspect]] = []
         start, n, position, sought = self.candidates(text)
         if not start.size:
@@ -300,8 +305,11 @@ class SuspectFinder:
             if not any(k.start < s.end and s.start < k.end for k in kept):
                 kept.append(s)
         # Written the same way twice in one text, it is meant: a term the dictionary lacks.
-        times = Counter(s.text for s in kept)
-        return sorted((s for s in kept if times[s.text] == 1), key=lambda s: s.start)
+        def part(s: Suspect) -> int:
+            return bisect_right(parts, s.start)
+
+        times = Counter((part(s), s.text) for s in kept)
+        return sorted((s for s in kept if times[part(s), s.text] == 1), key=lambda s: s.start)
 
     def _verify(
         self, text: str, start: int, end: int, i: int, words: list[str]
