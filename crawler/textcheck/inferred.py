@@ -49,7 +49,7 @@ class InferredChecks:
                 tokenizer = new_tokenizer(())
                 known = set(self.wordlists.whitelist) | {e.term for e in self.wordlists.entries()}
                 self._nearmiss = NearMissFinder.from_wordlists(self.wordlists, tokenizer=tokenizer)
-                self._suspect = SuspectFinder(tokenizer=tokenizer, known=known)
+                self._suspect = SuspectFinder.cached(tokenizer, known)
         return self._nearmiss, self._suspect
 
     def hits(self, parts: Sequence[Part]) -> list[list[Hit]]:

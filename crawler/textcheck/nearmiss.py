@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import jieba
 
+from .cache import cached
 from .codes import SERIOUS
 from .readings import LOOK_ALIKE, SAME_READING, confusable, is_numeral, relation
 from .scan import Scanner
@@ -148,9 +149,18 @@ class NearMissFinder:
     @classmethod
     def from_wordlists(cls, wordlists: Wordlists, tokenizer: jieba.Tokenizer | None = None) -> NearMissFinder:
         """The formulations of ``wordlists`` (formulations_of), with its serious wrong forms
-        as ``listed``."""
-        listed = wordlists.categories.get(SERIOUS, {}).keys()
-        return cls(formulations_of(wordlists), tokenizer, listed)
+        as ``listed``; built once per set of them (cache.py)."""
+        formulations = sorted(formulations_of(wordlists))
+        listed = sorted(wordlists.categories.get(SERIOUS, {}).keys())
+        finder = cached("nearmiss", (formulations, listed), lambda: cls(formulations, None, listed))
+        finder._tokenizer = tokenizer
+        return finder
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in ("_tokenizer", "_inside")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _tokenizer=None, _inside={})
 
     @property
     def tokenizer(self) -> jieba.Tokenizer:

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import jieba
 import numpy as np
 
+from .cache import cached
 from .codes import TYPO
 from .readings import LOOK_ALIKE, SAME_READING, is_common, lookalikes, reading_table, readings, relation
 from .segment import new_tokenizer, window
@@ -164,6 +165,20 @@ class SuspectFinder:
         self._hits = np.packbits(self._hits, bitorder="little")
         self._hits2 = np.packbits(hits2, bitorder="little")
         self._words = np.packbits(self._words, bitorder="little")
+
+    def __getstate__(self) -> dict:
+        # Tables only (cache.py): the tokenizer and the known spans are the caller's.
+        return {k: v for k, v in self.__dict__.items() if k not in ("tokenizer", "known", "_gains")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, known=frozenset(), _gains={})
+
+    @classmethod
+    def cached(cls, tokenizer: jieba.Tokenizer, known: Iterable[str] = ()) -> SuspectFinder:
+        """A finder with the default margins, its tables built once per dictionary."""
+        finder = cached("suspect", (len(tokenizer.FREQ), tokenizer.total), lambda: cls(tokenizer))
+        finder.tokenizer, finder.known = tokenizer, frozenset(known)
+        return finder
 
     def _build_classes(self) -> None:
         """Reading numbers: each character's first reading (what a text character is looked
