@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
+import multiprocessing as mp
+import os
 import re
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 
 from .dates import text_date
 from .extract import read_page
@@ -37,17 +41,26 @@ def looks_like_html(name: str, text: str) -> bool:
     return bool(_HTML_HINT.search(text[:4096]))
 
 
-def check_document(checker: TextChecker, text: str, html: bool, date: dt.date | None = None) -> list[Located]:
+def check_document(
+    checker: TextChecker, text: str, html: bool, date: dt.date | None = None, jobs: int | None = None
+) -> list[Located]:
     """Hits with their lines. ``date``: when the draft is published; by default the date the
-    draft gives (a PubDate meta, else a 发布时间/日期 line near the top), as for a crawled page."""
+    draft gives (a PubDate meta, else a 发布时间/日期 line near the top), as for a crawled page.
+
+    ``jobs``: processes for a long text (default: one per core). A text over PARALLEL_MIN
+    characters is cut at line ends into that many pieces, checked at once in forked copies of
+    this process (the checker is built once, before the fork). Lines are independent to
+    every check, except that a suspect typo written twice counts as meant only within a piece.
+    """
     if html:
         page = read_page(text)
         fields, published = page.fields, date or page.published
     else:
         fields, published = [("body", text)], date or text_date(text)
+    jobs = max(1, (os.cpu_count() or 1) if jobs is None else jobs)
     found: list[Located] = []
     for field, field_text in fields:
-        hits = checker.check_text(field_text, field, date=published)
+        hits = _check_long(checker, field_text, field, published, jobs)
         if not hits:
             continue
         # One pass for the line starts, then a bisect per hit (a 20 MB draft has many hits).
@@ -56,3 +69,44 @@ def check_document(checker: TextChecker, text: str, html: bool, date: dt.date | 
             line = bisect.bisect_right(starts, hit.start)
             found.append(Located(line, hit.start - starts[line - 1] + 1, hit))
     return found
+
+
+PARALLEL_MIN = 500_000  # characters (1.5 MB of Chinese): below, forking costs more than it saves
+_forked: tuple[TextChecker, str, str, dt.date | None] | None = None
+
+
+def _check_long(checker: TextChecker, text: str, field: str, date: dt.date | None, jobs: int) -> list[Hit]:
+    global _forked
+    if jobs < 2 or len(text) < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
+        return checker.check_text(text, field, date=date)
+    spans = list(itertools.pairwise(_cuts(text, jobs)))
+    _forked = (checker, text, field, date)  # what the forked workers read: only offsets are sent
+    try:
+        with ProcessPoolExecutor(len(spans) - 1, mp_context=mp.get_context("fork")) as pool:
+            rest = pool.map(_check_piece, spans[1:])
+            parts = [_check_piece(spans[0]), *rest]  # this process checks the first piece
+    finally:
+        _forked = None
+    return [replace(h, start=h.start + lo, end=h.end + lo)
+            for (lo, _hi), hits in zip(spans, parts, strict=True) for h in hits]
+
+
+def _cuts(text: str, pieces: int) -> list[int]:
+    """Offsets cutting ``text`` into about equal pieces just after a line end."""
+    cuts = [0]
+    for k in range(1, pieces):
+        at = text.find("\n", max(cuts[-1], len(text) * k // pieces))
+        if at < 0:
+            break
+        if at + 1 > cuts[-1]:
+            cuts.append(at + 1)
+    if cuts[-1] < len(text):
+        cuts.append(len(text))
+    return cuts
+
+
+def _check_piece(span: tuple[int, int]) -> list[Hit]:
+    assert _forked is not None
+    checker, text, field, date = _forked
+    lo, hi = span
+    return checker.check_text(text[lo:hi], field, date=date)
