@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-
-import jieba
+from typing import TYPE_CHECKING
 
 from .segment import is_word
 from .wordlists import Entry
+
+if TYPE_CHECKING:
+    import jieba
 
 _HAN = r"\u4e00-\u9fff"
 # A place before a local body's name: 撤销县国土资源局, 撤销威海市国土资源局. Short, and

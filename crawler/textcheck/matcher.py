@@ -13,8 +13,7 @@ import datetime as dt
 import re
 import threading
 from dataclasses import dataclass
-
-import jieba
+from typing import TYPE_CHECKING
 
 from .codes import ID_NUMBER, OUTDATED, PRIVACY, SENSITIVE, SERIOUS, TYPO, WORDING, severity_of
 from .extract import read_page
@@ -27,6 +26,9 @@ from .scan import Scanner
 from .script import Simplified, screen, simplify, to_traditional
 from .segment import ACROSS, ALIGNED, fit, new_tokenizer
 from .wordlists import Entry, Wordlists, load_wordlists
+
+if TYPE_CHECKING:
+    import jieba
 
 _HARD_BREAK = re.compile(r"[\n。！？；]")
 # A wrong form stays wrong inside a longer word (省农业厅, 非盈利性); a sensitive or custom

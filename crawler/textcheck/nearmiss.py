@@ -32,8 +32,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import jieba
+from typing import TYPE_CHECKING
 
 from .cache import cached
 from .codes import SERIOUS
@@ -41,6 +40,9 @@ from .readings import LOOK_ALIKE, SAME_READING, confusable, is_numeral, relation
 from .scan import Scanner
 from .segment import ACROSS, fit, new_tokenizer
 from .wordlists import Wordlists
+
+if TYPE_CHECKING:
+    import jieba
 
 SUBSTITUTED = "substituted"
 INSERTED = "inserted"

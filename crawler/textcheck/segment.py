@@ -13,15 +13,31 @@ from __future__ import annotations
 
 import logging
 import marshal
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-import jieba
-
 from .cache import cached
 from .normalize import SEPARATOR_RE
+
+
+def _import_jieba():  # noqa: ANN202
+    """jieba, imported without pkg_resources: jieba imports that (a quarter of a second, and
+    deprecated) only to open its own data files, and opens them directly without it."""
+    if "pkg_resources" in sys.modules or "jieba" in sys.modules:
+        import jieba
+        return jieba
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes its import fail
+    try:
+        import jieba
+    finally:
+        del sys.modules["pkg_resources"]
+    return jieba
+
+
+jieba = _import_jieba()
 
 WINDOW = 10  # characters each side of a candidate
 _lock = threading.Lock()

@@ -41,14 +41,17 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import jieba
 import numpy as np
 
 from .cache import cached
 from .codes import TYPO
 from .readings import LOOK_ALIKE, SAME_READING, is_common, lookalikes, reading_table, readings, relation
 from .segment import new_tokenizer, window
+
+if TYPE_CHECKING:
+    import jieba
 
 SEVERITY_SUSPECT = "suspect"  # 疑似错误: counts once staff confirm it (store.lifecycle.SUSPECT)
 
