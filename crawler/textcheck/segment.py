@@ -72,14 +72,16 @@ def _load_cached(tokenizer: jieba.Tokenizer) -> bool:
 
 
 def new_tokenizer(words: Iterable[str]) -> jieba.Tokenizer:
-    """A tokenizer with the default dictionary plus ``words``, isolated from other checkers."""
+    """A tokenizer with the default dictionary plus ``words``, isolated from other checkers.
+
+    Without words, it shares the loaded dictionary (read-only: never add words to it)."""
     base = _base_tokenizer()
     tokenizer = jieba.Tokenizer()
-    # Copy the loaded dictionary rather than loading it again (~1 s).
-    tokenizer.FREQ = dict(base.FREQ)
+    words = list(words)
+    # Copy the loaded dictionary (or share it) rather than loading it again.
+    tokenizer.FREQ = dict(base.FREQ) if words else base.FREQ
     tokenizer.total = base.total
     tokenizer.initialized = True
-    words = list(words)
     if words:
         # What adding the words changes (jieba segments each to suggest its frequency):
         # computed once per dictionary and word list (cache.py).
