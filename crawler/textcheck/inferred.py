@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .codes import SERIOUS, TYPO, WORDING, severity_of
 from .hits import KEY_CONTEXT_CHARS, Hit, context_of, make_key
@@ -34,6 +34,8 @@ class Part:
     taken: Sequence[Span]  # spans listed terms already cover
     field: str
     in_page_script: Callable[[str, int], str]  # a suggestion in the script of text[at]
+    # Where the near-miss finder's variants occur in ``searched``, when already scanned for.
+    nearmiss: list[tuple[int, int, tuple]] | None = None
 
 
 class InferredChecks:
@@ -43,14 +45,26 @@ class InferredChecks:
         self._suspect: SuspectFinder | None = None
         self._lock = threading.Lock()
 
-    def _finders(self) -> tuple[NearMissFinder, SuspectFinder]:
+    def nearmiss_variants(self) -> dict[str, tuple]:
+        """What the near-miss finder scans for, to scan for it with the listed terms in one
+        pass (Part.nearmiss)."""
+        return self._nearmiss_finder().variants
+
+    def _nearmiss_finder(self) -> NearMissFinder:
         with self._lock:
-            if self._nearmiss is None or self._suspect is None:
+            if self._nearmiss is None:
+                self._nearmiss = NearMissFinder.from_wordlists(self.wordlists)
+        return self._nearmiss
+
+    def _finders(self) -> tuple[NearMissFinder, SuspectFinder]:
+        nearmiss = self._nearmiss_finder()
+        with self._lock:
+            if self._suspect is None:
                 tokenizer = new_tokenizer(())
                 known = set(self.wordlists.whitelist) | {e.term for e in self.wordlists.entries()}
-                self._nearmiss = NearMissFinder.from_wordlists(self.wordlists, tokenizer=tokenizer)
+                nearmiss._tokenizer = tokenizer
                 self._suspect = SuspectFinder.cached(tokenizer, known)
-        return self._nearmiss, self._suspect
+        return nearmiss, self._suspect
 
     def hits(self, parts: Sequence[Part]) -> list[list[Hit]]:
         """The hits of each part, found in one search over all of them: a page's fields
@@ -64,7 +78,10 @@ class InferredChecks:
         for p in parts:
             starts.append(at)
             at += len(p.searched) + len(_JOIN)
-        found = [(m, SERIOUS, severity_of(SERIOUS), "nearmiss") for m in nearmiss.find(joined)]
+        found = [
+            (replace(m, start=m.start + at, end=m.end + at), SERIOUS, severity_of(SERIOUS), "nearmiss")
+            for p, at in zip(parts, starts, strict=True) for m in nearmiss.find(p.searched, p.nearmiss)
+        ]
         found += [(s, TYPO, SEVERITY_SUSPECT, "suspect") for s in suspect.find(joined, starts)]
         taken = [list(p.taken) for p in parts]
         out: list[list[Hit]] = [[] for _ in parts]

@@ -61,11 +61,14 @@ class TextChecker:
         by_term: dict[str, list[Entry]] = {}
         for entry in self.wordlists.entries():
             by_term.setdefault(entry.term, []).append(entry)
-        self._scanner = Scanner(
-            {
-                term: _Term(term, tuple(by_term.get(term, ())), term in self.wordlists.whitelist)
-                for term in by_term.keys() | self.wordlists.whitelist
-            }
+        listed = {
+            term: _Term(term, tuple(by_term.get(term, ())), term in self.wordlists.whitelist)
+            for term in by_term.keys() | self.wordlists.whitelist
+        }
+        # The near-miss finder's variants are scanned for in the same pass (one scan, not two).
+        near = self._inferred.nearmiss_variants() if self._inferred is not None else {}
+        self._scanner: Scanner[tuple[_Term | None, tuple | None]] = Scanner(
+            {t: (listed.get(t), near.get(t)) for t in listed.keys() | near.keys()}
         )
         # Sensitive terms are also searched in the text with separators removed (法 轮 功).
         spaced: dict[str, list[Entry]] = {}
@@ -130,7 +133,8 @@ class TextChecker:
             norm = Normalized(text, zero_width=False)
         simple = twin.text
         hits = [self._id_hit(text, simple, norm, s, e, number, field) for s, e, number in find_ids(norm.text)]
-        for cand in self._candidates(norm.text, date):
+        near: list[tuple[int, int, tuple]] = []
+        for cand in self._candidates(norm.text, date, near):
             start, end = norm.span_to_original(cand.start, cand.end)
             matched = text[start:end]
             context = context_of(text, start, end)
@@ -165,7 +169,7 @@ class TextChecker:
             return to_traditional(suggestion) if simple is not text and twin.converted(at) else suggestion
 
         taken = [(h.start, h.end) for h in hits]
-        return hits, Part(text, simple, norm.text, norm.span_to_original, taken, field, in_page_script)
+        return hits, Part(text, simple, norm.text, norm.span_to_original, taken, field, in_page_script, near)
 
     def _id_hit(
         self, text: str, simple: str, norm: Normalized, s: int, e: int, number: str, field: str
@@ -187,10 +191,17 @@ class TextChecker:
             key=make_key(ID_NUMBER, id_digest(number), context_of(simple, start, end, KEY_CONTEXT_CHARS)),
         )
 
-    def _candidates(self, text: str, date: dt.date | None = None) -> list[_Candidate]:
+    def _candidates(
+        self, text: str, date: dt.date | None, near: list[tuple[int, int, tuple]]
+    ) -> list[_Candidate]:
+        """Listed terms in ``text``; the near-miss variants found are added to ``near``."""
         found: list[_Candidate] = []
         white: list[tuple[int, int]] = []
-        for start, end, t in self._scanner.find(text):
+        for start, end, (t, variants) in self._scanner.find(text):
+            if variants is not None:
+                near.append((start, end, variants))
+            if t is None:
+                continue
             if t.whitelist:
                 white.append((start, end))
             if t.entries:

@@ -146,7 +146,8 @@ class NearMissFinder:
         # A variant that is another formulation is correct text.
         for f in self.category:
             variants[f] = [v for v in variants[f] if v.kind in ("exact", "left", "right")]
-        self._scanner = Scanner({t: tuple(vs) for t, vs in variants.items()})
+        self._variants = {t: tuple(vs) for t, vs in variants.items()}
+        self._scanner = Scanner(self._variants)
 
     @classmethod
     def from_wordlists(cls, wordlists: Wordlists, tokenizer: jieba.Tokenizer | None = None) -> NearMissFinder:
@@ -170,11 +171,19 @@ class NearMissFinder:
             self._tokenizer = new_tokenizer(self.category)
         return self._tokenizer
 
-    def find(self, text: str) -> list[NearMiss]:
-        """Near-misses in ``text``, by position; at most one per span."""
+    @property
+    def variants(self) -> dict[str, tuple[_Variant, ...]]:
+        """What the finder scans for: to be scanned together with other terms (see find)."""
+        return self._variants
+
+    def find(self, text: str, matches: Iterable[tuple[int, int, tuple[_Variant, ...]]] | None = None,
+             ) -> list[NearMiss]:
+        """Near-misses in ``text``, by position; at most one per span.
+
+        ``matches``: where ``variants`` occur in ``text``, if the caller scanned for them."""
         exact: list[tuple[int, int]] = []
         candidates: dict[tuple[int, int], tuple[str, str]] = {}
-        for start, end, variants in self._scanner.find(text):
+        for start, end, variants in self._scanner.find(text) if matches is None else matches:
             for v in variants:
                 if v.kind == "exact":
                     exact.append((start, end))
