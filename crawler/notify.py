@@ -25,7 +25,7 @@ CONTENT_MAX_BYTES = 2048  # 企业微信 text content limit; 钉钉 allows more
 SUMMARY_FIELDS = (
     "run_id", "site", "status", "reason", "pages", "links", "dead_links", "unverified_links",
     "wording", "privacy", "new_findings", "rectified", "reopened", "unverified", "started_at",
-    "finished_at", "duration_s",
+    "finished_at", "duration_s", "failed",
 )
 REASON_LABELS = {
     "max_pages": "达到页面数上限",
@@ -36,6 +36,8 @@ REASON_LABELS = {
     "shrunk": "读取页面数远少于上次完整巡检",
     "write_error": "数据库写入失败",
     "textcheck_failed": "文本检查进程异常退出",
+    "page_failed": "有页面处理出错",
+    "check_failed": "有链接检查处理出错",
 }
 CHINA_OFFSET = timedelta(hours=8)
 
@@ -97,6 +99,7 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"新发现问题：{g('new_findings', 0)}",
         f"机器确认已整改：{g('rectified', 0)}  重新出现：{g('reopened', 0)}",
         f"本次未核实：{g('unverified', 0)}",
+        *([f"处理出错：{g('failed')}（页面或链接，见日志）"] if g("failed") else []),
         f"错链/死链：{g('dead_links', 0)}  待核实链接：{g('unverified_links', 0)}",
         f"错敏词：{g('wording', 0)}",
         f"隐私信息：{g('privacy', 0)}",

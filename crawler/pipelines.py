@@ -46,6 +46,7 @@ class StorePipeline:
         self.summary = None
         self.write_error: str | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.item_failed, signal=signals.item_error)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -75,6 +76,12 @@ class StorePipeline:
             except sqlite3.Error as exc:
                 self._write_failed(exc)
         return item
+
+    def item_failed(self, item, response, failure, **kwargs) -> None:
+        """An item that could not be stored (a bug, not a database error): its page or
+        verdict is missing from the run, so the run is incomplete."""
+        kind = "pages" if isinstance(item, Page | UnchangedPages) else "checks"
+        self.crawler.stats.inc_value(f"duwang/{kind}/failed")
 
     def _write_failed(self, exc: sqlite3.Error) -> None:
         """Disk full, I/O error: stop the crawl; the run cannot be complete."""
@@ -154,6 +161,16 @@ class StorePipeline:
             return "textcheck_failed"
         if reason != "finished":
             return reason
+        stats = self.crawler.stats
+        if stats.get_value("duwang/pages/failed"):
+            # A page that raised was not read: the run has seen part of the site.
+            logger.warning("%d page(s) could not be processed (see the errors above): the run is "
+                           "incomplete", stats.get_value("duwang/pages/failed"))
+            return "page_failed"
+        if stats.get_value("duwang/checks/failed"):
+            logger.warning("%d link check(s) could not be processed (see the errors above): the run "
+                           "is incomplete", stats.get_value("duwang/checks/failed"))
+            return "check_failed"
         if spider.start_placeholder:
             return "start_page_placeholder"
         ratio = self.cfg.min_pages_ratio

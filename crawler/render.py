@@ -71,6 +71,8 @@ def render_summary(s: RunSummary) -> str:
         f"  新发现问题 {s.new_findings}  机器确认已整改 {s.rectified}  重新打开 {s.reopened}"
         f"  本次未核实 {s.unverified}",
     ]
+    if s.failed:
+        lines.append(f"  处理出错 {s.failed} 个页面或链接（见日志）")
     if s.status != "complete":
         lines.append("  本次巡检不完整：不会把任何问题标记为已整改。")
     elif s.unverified:

@@ -88,6 +88,7 @@ class PortalSpider(Spider):
         crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
         crawler.signals.connect(spider.on_bytes, signal=signals.bytes_received)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
         return spider
 
     def setup(self, cfg: CrawlConfig, text_checks: bool = True) -> None:
@@ -235,9 +236,18 @@ class PortalSpider(Spider):
             yield from self._parse_page(response)
         except Exception:
             # One page must not end the night in silence: it counts as not read this run,
-            # so the findings on it stay as they were (never rectified for want of a look).
+            # so the findings on it stay as they were, and the run is incomplete.
             logger.exception("could not read page %s", response.url)
             self.crawler.stats.inc_value("duwang/pages/failed")
+
+    def on_spider_error(self, failure: Failure, response: Response, **kwargs) -> None:
+        """A callback or spider middleware raised past the guard above: count it, so the
+        run ends incomplete (a lost verdict is a partial view of the site)."""
+        try:
+            kind = response.meta.get("duwang_kind")
+        except AttributeError:  # a response without its request
+            kind = None
+        self.crawler.stats.inc_value("duwang/pages/failed" if kind == PAGE else "duwang/checks/failed")
 
     def _parse_page(self, response: Response) -> Iterable[object]:
         meta = response.meta

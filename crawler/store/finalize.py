@@ -50,6 +50,7 @@ class RunSummary:
     started_at: str
     finished_at: str
     unverified: int = 0  # open findings this run could not verify (pages not read whole)
+    failed: int = 0  # pages and link checks whose processing raised: the run is incomplete
 
     @property
     def duration_s(self) -> float | None:
@@ -310,6 +311,7 @@ class Evidence:
 
 def summarize_run(db: Database, run_id: int, rectified: int = 0, reopened: int = 0) -> RunSummary:
     run = db["runs"].get(run_id)
+    stats = json.loads(run["stats"] or "{}")
     counts = dict(
         db.execute(
             "SELECT kind, count(*) FROM findings WHERE last_run = ? AND status = 'open' "
@@ -333,6 +335,7 @@ def summarize_run(db: Database, run_id: int, rectified: int = 0, reopened: int =
         started_at=run["started_at"],
         finished_at=run["finished_at"] or "",
         unverified=run["unverified"] or 0,
+        failed=(stats.get("duwang/pages/failed") or 0) + (stats.get("duwang/checks/failed") or 0),
     )
 
 
