@@ -97,9 +97,17 @@ class TextChecker:
         ``date``: when the page was published; by default the date the page gives (its PubDate
         meta, else its 发布时间 line).
         """
-        page = read_page(html)
-        published = date or page.published
-        return self._check([(text, field) for field, text in page.fields], published)
+        return self.check_pages([html], date)[0]
+
+    def check_pages(self, pages: list[str], date: dt.date | None = None) -> list[list[Hit]]:
+        """check_html of each page, the inferred checks run once for all of them: a batch of
+        pages costs their fixed set-up once (about 0.2 ms a call)."""
+        texts = []
+        for html in pages:
+            page = read_page(html)
+            published = date or page.published
+            texts.append([(text, field, published) for field, text in page.fields])
+        return self._check(texts)
 
     def check_text(self, text: str, field: str = "body", date: dt.date | None = None) -> list[Hit]:
         """Hits in ``text``, offsets into ``text``, sorted by position.
@@ -107,19 +115,25 @@ class TextChecker:
         ``date``: when the text was published, if known: an outdated name that was still
         current then is history (see history.before_change).
         """
-        return self._check([(text, field)], date)
+        return self._check([[(text, field, date)]])[0]
 
-    def _check(self, texts: list[tuple[str, str]], date: dt.date | None) -> list[Hit]:
-        """Hits of each (text, field), field by field, each sorted by position."""
-        listed = [self._listed(text, field, date) for text, field in texts]
+    def _check(self, docs: list[list[tuple[str, str, dt.date | None]]]) -> list[list[Hit]]:
+        """The hits of each document's (text, field, date) parts, field by field, each
+        sorted by position."""
+        listed = [self._listed(text, field, date) for doc in docs for text, field, date in doc]
         found = [hits for hits, _part in listed]
         parts = [part for _hits, part in listed]
         if self._inferred is not None and parts:
             for hits, more in zip(found, self._inferred.hits(parts), strict=True):
                 hits.extend(more)
-        out: list[Hit] = []
-        for hits in found:
-            out.extend(sorted(hits, key=lambda h: (h.start, h.end, h.rule)))
+        out: list[list[Hit]] = []
+        at = 0
+        for doc in docs:
+            hits_of_doc: list[Hit] = []
+            for hits in found[at : at + len(doc)]:
+                hits_of_doc.extend(sorted(hits, key=lambda h: (h.start, h.end, h.rule)))
+            out.append(hits_of_doc)
+            at += len(doc)
         return out
 
     def _listed(self, text: str, field: str, date: dt.date | None) -> tuple[list[Hit], Part]:

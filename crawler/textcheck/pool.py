@@ -63,17 +63,20 @@ def snapshot(html: str) -> bytes:
     return zlib.compress(mask_ids(html).encode("utf-8"), 6)
 
 
-def _check(checker: TextChecker, url: str, body: bytes, encoding: str) -> PageHits:
-    # check_html dates the page from its own HTML (PubDate meta, else its 发布时间 line), read
-    # from the same parse as its text: the crawl need not send a date along.
-    html = decode_html(body, encoding)
-    hits = checker.check_html(html)
-    return url, hits, snapshot(html) if hits else None
+def _check(checker: TextChecker, batch: list[tuple[str, bytes, str]]) -> list[PageHits]:
+    # check_pages dates each page from its own HTML (PubDate meta, else its 发布时间 line),
+    # read from the same parse as its text: the crawl need not send a date along.
+    htmls = [decode_html(body, encoding) for _url, body, encoding in batch]
+    found = checker.check_pages(htmls)
+    return [
+        (url, hits, snapshot(html) if hits else None)
+        for (url, _body, _enc), html, hits in zip(batch, htmls, found, strict=True)
+    ]
 
 
 def _check_batch(batch: list[tuple[str, bytes, str]]) -> list[PageHits]:
     assert _checker is not None
-    return [_check(_checker, url, body, enc) for url, body, enc in batch]
+    return _check(_checker, batch)
 
 
 class CheckPool:
@@ -104,7 +107,8 @@ class CheckPool:
     def submit(self, url: str, body: bytes, encoding: str) -> None:
         """Check a page given as bytes in a known encoding (decoded where it is checked)."""
         if self._local is not None:
-            self.on_result(*_check(self._local, url, body, encoding))
+            [result] = _check(self._local, [(url, body, encoding)])
+            self.on_result(*result)
             return
         self._batch.append((url, body, encoding))
         if len(self._batch) >= self.batch_size:
