@@ -108,6 +108,9 @@ def main() -> int:
     hits = checker.check_text(text)
     t_whole = median_time(lambda: checker.check_text(text))
     t_pages = median_time(lambda: [checker.check_text(p) for p in pages])
+    # As the crawl's check worker does: whole pages, 8 to a batch (CheckPool's batch_size).
+    htmls = [f"<html><head><title>{p[:20]}</title></head><body><p>{p}</p></body></html>" for p in pages]
+    t_batches = median_time(lambda: [checker.check_pages(htmls[i : i + 8]) for i in range(0, len(htmls), 8)])
     t_ac = median_time(lambda: sum(1 for _ in automaton.iter(text)))
     t_scan = median_time(lambda: scanner.find(text))
     one_mb = text[: 1_000_000 // 3]
@@ -120,6 +123,7 @@ def main() -> int:
     rate = {
         "check_text, one call": mb / t_whole,
         f"check_text, {len(pages)} pages of ~{args.page_kb:g} KB": mb / t_pages,
+        "check_pages, the same as HTML pages, 8 a call (the check worker)": mb / t_batches,
         "Aho-Corasick scan alone (str)": mb / t_ac,
         "Aho-Corasick scan alone (UTF-8 bytes, Scanner)": mb / t_scan,
         "jieba.cut HMM=False (1 MB slice)": one_mb_size / t_jieba,
