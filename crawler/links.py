@@ -363,6 +363,16 @@ class _Collector:
             self.invalid.append(Link(raw, tag, attr, _anchor(el) if el is not None else "", str(problem)))
 
 
+def unusable_href(base: str, href: str, resolve: Resolver = _default_resolver) -> str | None:
+    """Why `href` (as stored among a page's links) is no URL a browser can follow, as
+    extract_links judged it, else None. A stored link is an absolute http(s) URL, or an
+    unusable href kept as written."""
+    if href[:5].lower() == "file:":
+        return FILE_LINK
+    resolved = resolve(base, href)
+    return str(resolved) if type(resolved) is Unusable else None
+
+
 def extract_links(
     root: etree._Element, page_url: str, resolve: Resolver = _default_resolver
 ) -> tuple[list[Link], int, list[Link]]:

@@ -15,6 +15,8 @@ from email.utils import parsedate_to_datetime
 OK = "ok"
 DEAD = "dead"
 UNVERIFIED = "unverified"
+# An href no browser can follow: no URL at all, no host, a file: path, a redirect off http(s).
+INVALID_URL = "invalid_url"
 
 # code -> Chinese label. Dead categories first, then unverified ones.
 CATEGORY_LABELS: dict[str, str] = {
@@ -29,7 +31,7 @@ CATEGORY_LABELS: dict[str, str] = {
     "reset": "连接被重置",
     "tls": "TLS/SSL 握手失败",
     "error": "其他访问错误",
-    "malformed_url": "链接地址格式错误",
+    INVALID_URL: "链接地址无效",
     "rate_limited": "访问频率受限(待核实)",
     "blocked": "被防火墙拦截(待核实)",
     "too_large": "文件过大未下载(待核实)",

@@ -107,18 +107,34 @@ class Recheck:
         return RESULT_LABELS[self.result]
 
 
-_opener = urllib.request.build_opener()  # follows up to 10 redirects, like the crawl
+def _http_opener() -> urllib.request.OpenerDirector:
+    """urllib's opener for http(s) only. The default one also opens file:, ftp: and data:
+    URLs, and follows redirects to ftp:: a file:/// link on a crawled page, or a redirect
+    to one, must never read this machine's files."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (urllib.request.ProxyHandler, urllib.request.UnknownHandler, urllib.request.HTTPHandler,
+                    urllib.request.HTTPSHandler, urllib.request.HTTPDefaultErrorHandler,
+                    urllib.request.HTTPRedirectHandler, urllib.request.HTTPErrorProcessor):
+        opener.add_handler(handler())
+    return opener
+
+
+_opener = _http_opener()  # follows up to 10 redirects, like the crawl
 
 
 def fetch(url: str, method: str = "GET", timeout: float = 10.0, max_bytes: int = MAX_PAGE_BYTES) -> Fetched:
     """One request, redirects followed; never raises for network or HTTP errors."""
+    if not url[:8].lower().startswith(("http://", "https://")):
+        return Fetched(url, None, error="不是 http(s) 地址，无法访问")
     req = urllib.request.Request(url, method=method, headers={"User-Agent": _UA_HEADER, "Accept": "*/*"})
     try:
         with _opener.open(req, timeout=timeout) as resp:
             body = resp.read(max_bytes) if method != "HEAD" else b""
             return Fetched(url, resp.status, _headers(resp.headers), body, resp.geturl())
     except urllib.error.HTTPError as exc:
-        if 300 <= exc.code < 400:  # urllib gave up following: a loop, or too many redirects
+        if 300 <= exc.code < 400:  # urllib gave up following
+            if "not allowed" in str(exc.msg):  # a Location urllib refuses (file:, another scheme)
+                return Fetched(url, None, error=f"重定向到非 http(s) 地址 (HTTP {exc.code})")
             return Fetched(url, None, error=f"重定向循环或次数过多 (HTTP {exc.code})")
         try:
             body = exc.read(max_bytes) if method != "HEAD" else b""
@@ -179,7 +195,7 @@ def _page_links(page_url: str, link: str, timeout: float) -> PageResult:
     if not got.answered or got.status >= 400:
         return PageResult(page_url, UNREACHABLE, got.error or f"HTTP {got.status}")
     links, _, invalid = extract_links(got.root(), got.final_url or page_url)
-    # A malformed href is keyed by its text (see the spider's malformed_url findings).
+    # An unusable href is keyed by its text (see the spider's invalid_url findings).
     if any(url_key(x.url) == link for x in links) or any(x.url == link for x in invalid):
         return PageResult(page_url, STILL_THERE, "页面仍链接到该地址")
     return PageResult(page_url, GONE, "页面已无该链接")

@@ -172,7 +172,7 @@ def test_one_malformed_href_is_a_finding_and_the_page_is_still_read(serve, db_pa
     portal = serve({"/": Reply(body=page("首页", body, footer=False))})
     crawl(portal, db_path, code=1)
     found = {(f["kind"], f["category"], f["target"]) for f in findings_jsonl(db_path)}
-    assert ("dead_link", "malformed_url", "http://localhost]") in found
+    assert ("dead_link", "invalid_url", "http://localhost]") in found
     assert ("dead_link", "http_4xx", portal.url + "gone.html") in found
     assert ("wording", "typo", None) in found
     assert last_run(db_path)[:2] == ("complete", "finished")

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
@@ -23,8 +24,14 @@ from w3lib.url import safe_url_string
 from crawler.config import CrawlConfig
 from crawler.failures import HEAD_RETRY_CATEGORIES, classify_exception
 from crawler.items import LinkCheck, Page, UnchangedPages
-from crawler.links import extract_links, parse_page, title_and_heading
-from crawler.outcomes import DEAD, OK, Soft404, Verdict, classify_status
+from crawler.links import (
+    Link,
+    extract_links,
+    parse_page,
+    title_and_heading,
+    unusable_href,
+)
+from crawler.outcomes import DEAD, INVALID_URL, OK, Soft404, Verdict, classify_status
 from crawler.store import open_db
 from crawler.store.memory import CrawlMemory
 from crawler.textcheck import load_wordlists
@@ -308,22 +315,7 @@ class PortalSpider(Spider):
         links, skipped, invalid = extract_links(root, response.url)
         self.crawler.stats.inc_value("duwang/links/non_http", skipped)
         outlinks: dict[str, tuple[str, str, str, str, str]] = {}
-        seen, too_deep = self.seen, self._too_deep
-        for link in links:
-            target = self.key_of(link.url)
-            if target not in outlinks:
-                outlinks[target] = (target, link.url, link.element, link.attr, link.anchor)
-            if target not in seen or target in too_deep:
-                found = self.schedule(link.url, target, depth + 1)
-                if found is not None:
-                    yield found
-        for link in invalid:
-            # A link that cannot be parsed is a finding of its own, keyed by its text.
-            if link.url not in outlinks:
-                outlinks[link.url] = (link.url, link.url, link.element, link.attr, link.anchor)
-            if link.url not in seen:
-                seen.add(link.url)
-                yield self._malformed(link.url)
+        yield from self._follow(links, invalid, depth, outlinks)
         yield Page(
             url=key,
             final_url=response.url,
@@ -375,10 +367,32 @@ class PortalSpider(Spider):
                     return m.group()
         return None
 
-    def _malformed(self, href: str) -> LinkCheck:
-        self.crawler.stats.inc_value(f"duwang/{DEAD}/malformed_url")
+    def _follow(self, links: list[Link], invalid: list[Link], depth: int,
+                outlinks: dict[str, tuple[str, str, str, str, str]]) -> Iterable[object]:
+        """Schedule a page's links (filling `outlinks`, one per target) and report its
+        unusable hrefs."""
+        seen, too_deep = self.seen, self._too_deep
+        for link in links:
+            target = self.key_of(link.url)
+            if target not in outlinks:
+                outlinks[target] = (target, link.url, link.element, link.attr, link.anchor)
+            if target not in seen or target in too_deep:
+                found = self.schedule(link.url, target, depth + 1)
+                if found is not None:
+                    yield found
+        for link in invalid:
+            # An href no browser can follow is a finding of its own, keyed by its text.
+            if link.url not in outlinks:
+                outlinks[link.url] = (link.url, link.url, link.element, link.attr, link.anchor)
+            if link.url not in seen:
+                seen.add(link.url)
+                yield self._invalid(link)
+
+    def _invalid(self, link: Link) -> LinkCheck:
+        self.crawler.stats.inc_value(f"duwang/{DEAD}/{INVALID_URL}")
         self.dead_found += 1
-        return LinkCheck(href, False, DEAD, "malformed_url", None, "链接地址无法解析", href, "none")
+        return LinkCheck(link.url, False, DEAD, INVALID_URL, None, link.problem or "链接地址无法解析",
+                         link.url, "none")
 
     def _not_modified(self, response: Response, key: str, depth: int, verdict: Verdict) -> Iterable[object]:
         if self._unchanged(response):
@@ -417,6 +431,10 @@ class PortalSpider(Spider):
         seen, too_deep = self.seen, self._too_deep
         for target, href in self.memory.outlinks(key):
             if target not in seen or target in too_deep:
+                if problem := unusable_href(key, href):  # stored as written: report it again
+                    seen.add(target)
+                    yield self._invalid(Link(href, "", "", "", problem))
+                    continue
                 found = self.schedule(href, target, depth + 1)
                 if found is not None:
                     yield found
@@ -466,6 +484,8 @@ class PortalSpider(Spider):
 
     def _status_verdict(self, response: Response, internal: bool) -> Verdict:
         if response.status < 400:
+            if response.status >= 300 and (moved := _redirect_off_http(response)):
+                return Verdict(DEAD, INVALID_URL, moved)
             return Verdict(OK)
         headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         body_start = ""
@@ -493,6 +513,22 @@ class PortalSpider(Spider):
 
 def _hash(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+def _redirect_off_http(response: Response) -> str | None:
+    """Why a redirect left unfollowed leads nowhere a browser goes: Scrapy follows only
+    http(s) Locations and hands the 3xx over for the rest (ftp:, file:, a bare scheme)."""
+    location = response.headers.get(b"Location")
+    if not location:
+        return None  # a 3xx without a target (300, 304): an answer, as before
+    text = location.decode("latin-1").strip()
+    try:
+        scheme = urlsplit(urljoin(response.url, text)).scheme.lower()
+    except ValueError:
+        return f"重定向地址无法解析：{text[:200]}"
+    if scheme in ("http", "https"):
+        return None
+    return f"重定向到非 http(s) 地址：{text[:200]}"
 
 
 def _original_url(request: Request) -> str:

@@ -305,3 +305,12 @@ def m010_confirmed_suspects(db: Database) -> None:
     """Staff confirm a suspect typo (疑似错误) as a real error: only then does it count."""
     db["findings"].add_column("confirmed_at", str)
     db["findings"].add_column("confirmed_by", str)
+
+
+@migrations()
+def m011_invalid_url(db: Database) -> None:
+    """The category of an href no browser can follow is invalid_url (链接地址无效): it now
+    covers hrefs with no host, file: links and redirects off http(s) too, not only hrefs
+    that do not parse (malformed_url). Filters and reports key on the code."""
+    for table in ("links", "findings"):
+        db.execute(f"UPDATE {table} SET category = 'invalid_url' WHERE category = 'malformed_url'")
