@@ -314,3 +314,30 @@ def m011_invalid_url(db: Database) -> None:
     that do not parse (malformed_url). Filters and reports key on the code."""
     for table in ("links", "findings"):
         db.execute(f"UPDATE {table} SET category = 'invalid_url' WHERE category = 'malformed_url'")
+
+
+@migrations()
+def m012_roles_feedback(db: Database) -> None:
+    """Departments rectify their own list: an account is the web office's (admin) or bound to
+    one 责任单位; a department reports a fix (整改反馈) and the web office accepts it (复核通过,
+    the finding becomes rectified) or sends it back with a reason (复核不通过)."""
+    db["users"].add_column("role", str, not_null_default="admin")  # admin | department
+    db["users"].add_column("department", str)  # the 责任单位 of a department account
+    db["feedback"].create(
+        {
+            "id": int,
+            "finding_id": int,
+            "at": str,
+            "actor": str,
+            "department": str,
+            "note": str,
+            "state": str,  # pending | accepted | rejected
+            "decided_at": str,
+            "decided_by": str,
+            "reason": str,  # why it was sent back, or how it was accepted
+        },
+        pk="id",
+        foreign_keys=[("finding_id", "findings", "id")],
+    )
+    db["feedback"].create_index(["finding_id"])
+    db["feedback"].create_index(["state"])
