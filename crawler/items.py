@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 @dataclass(slots=True)
 class Page:
-    """An internal HTML page that was fetched and parsed."""
+    """An internal HTML page, or stylesheet, that was fetched and parsed."""
 
     url: str  # url_key of the requested URL
     final_url: str
@@ -26,6 +26,7 @@ class Page:
     body: bytes = b""  # the page as received (in `encoding`), for the text checks; not stored
     # The verdict on the page's own URL, carried here: one item a page instead of two.
     check: LinkCheck | None = None
+    stylesheet: bool = False  # a CSS file: its url() and @import are its links; no text checks
 
 
 @dataclass(slots=True)

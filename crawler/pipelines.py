@@ -94,7 +94,11 @@ class StorePipeline:
             if item.check is not None:
                 self.writer.add_link(item.check)
             self.writer.add_page(item)
-            if self.checks is not None and self.checks_failed is None:
+            if item.stylesheet:
+                if self.checks is not None:
+                    # No text to check: checked as it is, so an unchanged one is not read again.
+                    self.writer.set_page_hits(item.url, [], self.crawler.spider.fingerprint)
+            elif self.checks is not None and self.checks_failed is None:
                 try:
                     self.checks.submit(item.url, item.body, item.encoding)
                 except sqlite3.Error:

@@ -33,13 +33,14 @@ from w3lib.encoding import http_content_type_encoding
 from crawler import __version__
 from crawler.encoding import decode_html, page_encoding
 from crawler.errors import DuwangError
-from crawler.links import extract_links, parse_html, title_and_heading
+from crawler.links import extract_links, parse_html, stylesheet_links, title_and_heading
 from crawler.outcomes import OK, Soft404, classify_status
 from crawler.store.db import now, transaction
 from crawler.store.keys import text_key
 from crawler.store.lifecycle import FindingNotFound
 from crawler.store.queries import list_findings
 from crawler.store.sites import SiteInfo, load_sites
+from crawler.stylesheets import decode_stylesheet, is_stylesheet
 from crawler.textcheck import TextChecker, load_wordlists
 from crawler.urls import netloc_key, url_key
 
@@ -194,7 +195,12 @@ def _page_links(page_url: str, link: str, timeout: float) -> PageResult:
     got = fetch(page_url, "GET", timeout)
     if not got.answered or got.status >= 400:
         return PageResult(page_url, UNREACHABLE, got.error or f"HTTP {got.status}")
-    links, _, invalid = extract_links(got.root(), got.final_url or page_url)
+    where = got.final_url or page_url
+    ctype = got.headers.get("content-type", "")
+    if is_stylesheet(where.split("?", 1)[0], ctype):  # a stylesheet's url() and @import
+        links, _, invalid = stylesheet_links(decode_stylesheet(got.body, ctype)[0], where)
+    else:
+        links, _, invalid = extract_links(got.root(), where)
     # An unusable href is keyed by its text (see the spider's invalid_url findings).
     if any(url_key(x.url) == link for x in links) or any(x.url == link for x in invalid):
         return PageResult(page_url, STILL_THERE, "页面仍链接到该地址")

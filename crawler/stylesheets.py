@@ -8,6 +8,7 @@ comments, strings, escapes and the unquoted `url(...)` token, so `content: "url(
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tinycss2
@@ -22,6 +23,7 @@ _CACHE_CHARS = 4_000_000
 _cache: dict[str, tuple[tuple[str, str], ...]] = {}
 _cached_chars = 0
 _GB18030 = lookup("gb18030")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 
 
 def may_reference(text: str) -> bool:
@@ -86,17 +88,19 @@ def _walk(tokens: Iterable, found: list[tuple[str, str]]) -> None:
         i += 1
 
 
-def decode_stylesheet(body: bytes, protocol_encoding: str | None) -> str:
-    """A stylesheet's text, decoded as browsers do (BOM, the HTTP charset, `@charset`),
-    then UTF-8 when it is UTF-8, else GB18030: a Chinese site's undeclared CSS is GBK as
-    often as its pages are. Bad bytes are replaced: they cannot be in a URL that works."""
+def decode_stylesheet(body: bytes, content_type: str = "") -> tuple[str, str]:
+    """A stylesheet's text and the encoding it was read in, as browsers choose it (BOM,
+    the HTTP charset, `@charset`), then UTF-8 when it is UTF-8, else GB18030: a Chinese
+    site's undeclared CSS is GBK as often as its pages are. Bad bytes are replaced: they
+    cannot be in a URL that works."""
+    charset = _CHARSET.search(content_type)
     environment = None
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
         environment = _GB18030
-    text, _ = decode_stylesheet_bytes(body, protocol_encoding or None, environment)
-    return text
+    text, encoding = decode_stylesheet_bytes(body, charset.group(1) if charset else None, environment)
+    return text, encoding.name
 
 
 def is_stylesheet(url_path: str, content_type: str) -> bool:

@@ -274,5 +274,9 @@ def test_generated_portal_is_crawled_whole_at_its_true_depth(tmp_path, db_path, 
     con = sqlite3.connect(db_path)
     spilled = json.loads(con.execute("SELECT stats FROM runs").fetchone()[0]).get("duwang/queue/spilled", 0)
     assert (spilled > 100) if memory_max else spilled == 0
-    crawled = {"/" + unquote(u.split("/", 3)[3]) for (u,) in con.execute("SELECT url FROM pages")}
+    rows = con.execute("SELECT url, content_type FROM pages").fetchall()
+    crawled = {"/" + unquote(u.split("/", 3)[3]) for u, ctype in rows if not ctype.startswith("text/css")}
     assert len(pages) == 1200 and crawled == pages
+    # the portal's stylesheet is read too (for url() references), as its own row
+    css = [u.rsplit("/", 2)[-2:] for u, ctype in rows if ctype.startswith("text/css")]
+    assert css == [["css", "style.css"]]

@@ -9,6 +9,7 @@ other reason: tests/test_page_failed.py.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import lxml.html
@@ -16,7 +17,7 @@ import pytest
 
 from crawler.demo.server import Reply, redirect
 from crawler.links import Link, extract_links, srcset_urls, stylesheet_links, title_and_heading
-from crawler.stylesheets import IMPORT, URL, css_references
+from crawler.stylesheets import IMPORT, URL, css_references, decode_stylesheet, is_stylesheet
 from tests.conftest import findings_jsonl, run_cli
 from tests.portal_site import page
 
@@ -219,6 +220,39 @@ def test_style_attributes_and_style_elements_are_read_against_the_base():
     assert [(ln.url, ln.element, ln.attr) for ln in invalid] == [("http://", "span", "style")]
 
 
+CSS_TEXT = "a{background:url(横幅.png)}"
+
+
+@pytest.mark.parametrize(
+    "body, content_type, text, encoding",
+    [
+        (CSS_TEXT.encode(), "text/css", CSS_TEXT, "utf-8"),
+        (CSS_TEXT.encode("gbk"), "text/css", CSS_TEXT, "gb18030"),  # undeclared, not UTF-8
+        (CSS_TEXT.encode("gbk"), "text/css; charset=GBK", CSS_TEXT, "gbk"),
+        (b'@charset "gb2312";' + CSS_TEXT.encode("gbk"), "text/css", '@charset "gb2312";' + CSS_TEXT, "gbk"),
+        (b"\xef\xbb\xbf" + CSS_TEXT.encode(), "text/css; charset=gbk", CSS_TEXT, "utf-8"),  # a BOM wins
+    ],
+)
+def test_stylesheet_bytes_are_decoded_as_browsers_and_chinese_sites_need(body, content_type, text, encoding):
+    assert decode_stylesheet(body, content_type) == (text, encoding)
+
+
+@pytest.mark.parametrize(
+    "path, content_type, css",
+    [
+        ("/css/a.css", "text/css; charset=utf-8", True),
+        ("/style.php", "text/css", True),
+        ("/css/a.css", "text/plain", True),
+        ("/css/a.css", "", True),
+        ("/css/A.CSS", "application/octet-stream", True),
+        ("/css/a.css", "text/html", False),
+        ("/a.html", "text/plain", False),
+    ],
+)
+def test_what_is_read_as_a_stylesheet(path, content_type, css):
+    assert is_stylesheet(path, content_type) is css
+
+
 # --- whole crawls -------------------------------------------------------------------------
 
 PNG = Reply(body=b"\x89PNG\r\n\x1a\n" + b"\0" * 16, content_type="image/png")
@@ -320,3 +354,49 @@ def test_srcset_urls_with_commas_are_checked_whole_and_data_uris_never(crawled):
     assert "/cdn-cgi/image/format=webp,width=1280/tu/a.jpg" in requested
     assert all(len(p) < 300 for p in requested), "a data: URI was requested"
     assert not [t for t in _dead(crawled["db"]) if "cdn-cgi" in t or "iVBOR" in t]
+
+
+def test_css_references_are_checked_with_the_stylesheet_as_their_page(crawled):
+    db, base, hits = crawled["db"], crawled["base"], crawled["portal"].hits
+    dead = _dead(db)
+    expected = {
+        "/img/missing-banner.png": (base + "/css/site.css", "css", "url()"),
+        "/fonts/missing.woff2": (base + "/css/site.css", "css", "url()"),
+        "/img/deep-missing.png": (base + "/css/more.css", "css", "url()"),  # imported, read as CSS
+        "/img/missing-inline.png": (base + "/style.html", "div", "style"),
+        "/img/missing-style.png": (base + "/style.html", "style", "url()"),
+    }
+    for path, (source, element, attr) in expected.items():
+        occurrence = dead[base + path]["occurrences"][0]
+        assert (occurrence["page"], occurrence["element"], occurrence["attr"]) == (source, element, attr)
+    assert {t for t in dead if t.startswith(base + "/img/") or "/fonts/" in t} == {base + p for p in expected}
+    # each stylesheet is fetched once, in full; comments and data: URIs are not links
+    assert hits[("GET", "/css/site.css")] == 1 and hits[("GET", "/css/more.css")] == 1
+    assert not [p for _, p in crawled["portal"].log if "commented-out" in p]
+    con = sqlite3.connect(db)
+    row = con.execute("SELECT content_type, title FROM pages WHERE url LIKE '%/css/site.css'").fetchone()
+    assert row == ("text/css; charset=utf-8", "")
+    stats = json.loads(con.execute("SELECT stats FROM runs").fetchone()[0])
+    assert stats["duwang/stylesheets"] == 2
+
+
+def test_fixed_css_and_removed_bad_hrefs_are_rectified_on_evidence(serve, db_path):
+    portal = serve(_routes())
+    base = portal.url.rstrip("/")
+    run_cli("crawl", portal.url, "--db", str(db_path), *FAST, check_exit=1)
+    # The same site again: the unchanged stylesheets are not read again, and nothing changes.
+    run_cli("crawl", portal.url, "--db", str(db_path), *FAST, check_exit=0)
+    assert portal.hits[("GET", "/css/site.css")] == 2
+    assert {f["status"] for f in findings_jsonl(db_path)} == {"open"}
+    # The web office fixes the stylesheet and the page.
+    portal.add_route("/css/site.css", Reply(body="body { background: url(/img/bg.png) }",
+                                            content_type="text/css"))
+    portal.add_route("/a.html", _routes(bad=False)["/a.html"])
+    run_cli("crawl", portal.url, "--db", str(db_path), *FAST, check_exit=0)
+    status = {f["target"]: f["status"] for f in findings_jsonl(db_path, "--kind", "dead_link")}
+    for fixed in ["/img/missing-banner.png", "/fonts/missing.woff2"]:
+        assert status[base + fixed] == "rectified", fixed
+    for href in BAD_HREFS:
+        assert status[href] == "rectified", href
+    # more.css is no longer imported, but holds an open finding: it is read again, still there
+    assert status[base + "/img/deep-missing.png"] == "open"

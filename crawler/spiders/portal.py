@@ -1,7 +1,7 @@
 """The portal spider: navigation and extraction only.
 
-Internal HTML pages are fetched and parsed; every other target (external URLs,
-attachments, images, pages past a bound) is only checked, HEAD first. Each distinct
+Internal HTML pages and stylesheets are fetched and parsed; every other target (external
+URLs, attachments, images, pages past a bound) is only checked, HEAD first. Each distinct
 target is requested once per run; verdicts go out as LinkCheck items.
 """
 
@@ -28,12 +28,14 @@ from crawler.links import (
     Link,
     extract_links,
     parse_page,
+    stylesheet_links,
     title_and_heading,
     unusable_href,
 )
 from crawler.outcomes import DEAD, INVALID_URL, OK, Soft404, Verdict, classify_status
 from crawler.store import open_db
 from crawler.store.memory import CrawlMemory
+from crawler.stylesheets import STYLESHEET_EXTENSION, decode_stylesheet, is_stylesheet
 from crawler.textcheck import load_wordlists
 from crawler.urls import (
     TrapGuard,
@@ -142,6 +144,8 @@ class PortalSpider(Spider):
         method = method or ("GET" if kind == PAGE else "HEAD")
         headers = {}
         meta = {"duwang_key": key, "duwang_kind": kind, "duwang_depth": depth, "duwang_internal": internal}
+        if kind == PAGE and _stylesheet_path(url):
+            meta["duwang_css"] = True  # read whatever plain type it is served as
         if kind == PAGE and conditional and (known := self.memory.page(key)):
             # Validators from the last crawl: a 304 means alive and unchanged.
             if known["etag"]:
@@ -182,7 +186,7 @@ class PortalSpider(Spider):
             return None
         internal = netloc_key(url) in self.scope
         url = safe_url_string(strip_session(url))
-        if internal and looks_like_page(url):
+        if internal and (looks_like_page(url) or _stylesheet_path(url)):
             reason = "depth" if depth > self.cfg.max_depth else self.traps.reason(url)
             if reason is None:
                 return self._admit_page(url, key, depth)
@@ -226,10 +230,13 @@ class PortalSpider(Spider):
     # --- download hooks -------------------------------------------------------------
 
     def on_headers(self, headers, body_length, request: Request, **kwargs) -> None:
-        """Stop non-HTML bodies of pages early; check GETs read only their first chunk."""
-        if request.meta.get("duwang_kind") == PAGE:
+        """Stop bodies of pages early unless HTML or CSS; check GETs read only their first chunk."""
+        meta = request.meta
+        if meta.get("duwang_kind") == PAGE:
             ctype = (headers.get(b"Content-Type") or b"text/html").decode("latin-1").lower()
-            if "html" not in ctype:
+            if "html" in ctype or "css" in ctype:
+                return
+            if not (meta.get("duwang_css") and is_stylesheet(STYLESHEET_EXTENSION, ctype)):
                 raise StopDownload(fail=False)
 
     def on_bytes(self, data: bytes, request: Request, **kwargs) -> None:
@@ -271,14 +278,19 @@ class PortalSpider(Spider):
             yield from self._not_modified(response, key, depth, verdict)
             return
         final_key = self.key_of(response.url)
-        parseable = (
+        readable = (
             verdict.outcome == OK
             and response.status < 300
-            and isinstance(response, HtmlResponse)
             and "download_stopped" not in response.flags
             and netloc_key(response.url) in self.scope
             and (final_key == key or final_key not in self.seen or is_start)
         )
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        if readable and not is_start and is_stylesheet(urlsplit(response.url).path, ctype):
+            self.seen.add(final_key)
+            yield from self._parse_stylesheet(response, key, depth, verdict, ctype)
+            return
+        parseable = readable and isinstance(response, HtmlResponse)
         if not parseable:
             if is_start and verdict.outcome == OK:
                 self.start_problems[response.url] = (
@@ -321,7 +333,7 @@ class PortalSpider(Spider):
             final_url=response.url,
             status=response.status,
             title=title,
-            content_type=response.headers.get(b"Content-Type", b"").decode("latin-1"),
+            content_type=ctype,
             encoding=response.encoding,
             depth=depth,
             is_home=key in self.home_keys,
@@ -387,6 +399,28 @@ class PortalSpider(Spider):
             if link.url not in seen:
                 seen.add(link.url)
                 yield self._invalid(link)
+
+    def _parse_stylesheet(self, response: Response, key: str, depth: int, verdict: Verdict,
+                          ctype: str) -> Iterable[object]:
+        """An internal stylesheet, read once a run like a page: its @import and url()
+        references are links whose source page is the stylesheet. No text checks."""
+        check = self._link_check(response.request, response, verdict)
+        if self._unchanged(response):
+            yield from self._carry_forward(key, depth, check)
+            return
+        self.crawler.stats.inc_value("duwang/stylesheets")
+        text, encoding = decode_stylesheet(response.body, ctype)
+        links, skipped, invalid = stylesheet_links(text, response.url)
+        self.crawler.stats.inc_value("duwang/links/non_http", skipped)
+        outlinks: dict[str, tuple[str, str, str, str, str]] = {}
+        yield from self._follow(links, invalid, depth, outlinks)
+        yield Page(
+            url=key, final_url=response.url, status=response.status, title="", content_type=ctype,
+            encoding=encoding, depth=depth, is_home=False, content_hash=_hash(response.body),
+            etag=response.headers.get(b"ETag", b"").decode("latin-1"),
+            last_modified=response.headers.get(b"Last-Modified", b"").decode("latin-1"),
+            outlinks=list(outlinks.values()), check=check, stylesheet=True,
+        )
 
     def _invalid(self, link: Link) -> LinkCheck:
         self.crawler.stats.inc_value(f"duwang/{DEAD}/{INVALID_URL}")
@@ -513,6 +547,10 @@ class PortalSpider(Spider):
 
 def _hash(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+def _stylesheet_path(url: str) -> bool:
+    return url.split("?", 1)[0].lower().endswith(STYLESHEET_EXTENSION)
 
 
 def _redirect_off_http(response: Response) -> str | None:
