@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Serve the bundled demo portal on 127.0.0.1, crawl it, print the summary.")
     p.add_argument("--db", default="duwang-demo.db", help="database file (default: duwang-demo.db)")
     p.add_argument("--port", type=int, help="port for the demo portal (default: 8642, or any free one)")
+    p.add_argument("--serve", action="store_true",
+                   help="keep the portal up (served from an editable copy beside the database) and "
+                   "start the review UI, so rechecks can pass and fail")
+    p.add_argument("--ui-port", type=int,
+                   help="port for the review UI with --serve (default: 8643, or any free one)")
     p.set_defaults(func=cmd_demo)
     add_report_commands(sub)
     add_review_commands(sub)
@@ -204,7 +209,7 @@ def _parse_date(value: str) -> datetime.date:
 def cmd_demo(args: argparse.Namespace) -> int:
     from crawler.demo.run import run_demo
 
-    run_demo(args.db, args.port)
+    run_demo(args.db, args.port, serve=args.serve, ui_port=args.ui_port)
     return EXIT_OK
 
 

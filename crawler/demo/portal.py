@@ -15,7 +15,10 @@ from typing import Any
 
 from crawler.demo.server import PortalServer, Reply, Route, redirect
 
-__all__ = ["DEMO_PLANTED", "SITE_DIR", "SITE_NAME", "demo_routes", "demo_server", "render_page"]
+__all__ = [
+    "DEMO_COLUMNS", "DEMO_DEPARTMENTS", "DEMO_PLANTED", "SITE_DIR", "SITE_NAME",
+    "demo_routes", "demo_server", "render_page",
+]
 
 SITE_DIR = Path(__file__).resolve().parent / "site"
 SITE_NAME = "示范区人民政府"
@@ -164,9 +167,22 @@ def demo_routes() -> dict[str, Route]:
     }
 
 
-def demo_server(host: str = "127.0.0.1", port: int = 0) -> PortalServer:
-    """The demo portal, not yet started."""
-    return PortalServer(root=SITE_DIR, routes=demo_routes(), host=host, port=port)
+def demo_server(host: str = "127.0.0.1", port: int = 0, root: Path = SITE_DIR) -> PortalServer:
+    """The demo portal, not yet started (``root``: its files, by default the bundled ones)."""
+    return PortalServer(root=root, routes=demo_routes(), host=host, port=port)
+
+
+# 栏目 and 责任单位 of the demo portal, by path (the longest prefix wins): the review UI's
+# department sheets and the reports' per-department counts have something to show.
+DEMO_COLUMNS = {
+    "qqgk/": "区情概况", "xwzx/": "政务要闻", "tzgg/": "通知公告", "zcwj/": "政策文件",
+    "xxgk/": "政府信息公开", "hdjl/": "互动交流",
+}
+DEMO_DEPARTMENTS = {
+    "": "区政务服务和数据管理局",  # the web office: home page and anything not listed
+    "qqgk/": "区地方志办公室", "xwzx/": "区融媒体中心", "tzgg/": "区政府办公室",
+    "zcwj/": "区司法局", "xxgk/": "区政府办公室", "hdjl/": "区信访局",
+}
 
 
 # Pages (URL paths) of the portal that are real HTML pages with the shared footer.
