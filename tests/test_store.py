@@ -92,6 +92,23 @@ def test_non_sqlite_file_is_not_a_database(db_path, content):
     assert db_path.read_bytes() == content
 
 
+@pytest.mark.parametrize("with_migrations", [False, True])
+def test_another_programs_database_is_refused_and_left_untouched(db_path, with_migrations):
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, item TEXT)")
+    conn.execute("INSERT INTO orders (item) VALUES ('纸张')")
+    if with_migrations:  # another program that uses sqlite-utils migrations too
+        conn.execute("CREATE TABLE _sqlite_migrations (migration_set TEXT, name TEXT, applied_at TEXT)")
+        conn.execute("INSERT INTO _sqlite_migrations VALUES ('shop', 'm001', '2026-01-01')")
+    conn.commit()
+    conn.close()
+    before = db_path.read_bytes()
+    with pytest.raises(NotADatabase, match="another program.*orders"):
+        open_db(db_path)
+    assert db_path.read_bytes() == before
+    assert not db_path.with_name(db_path.name + "-wal").exists()
+
+
 def test_missing_folder_is_unwritable(tmp_path):
     path = tmp_path / "no" / "such" / "folder" / "duwang.db"
     with pytest.raises(DatabaseUnwritable, match="does not exist"):

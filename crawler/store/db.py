@@ -65,6 +65,7 @@ def open_db(path: str | os.PathLike[str], *, create: bool = True) -> Database:
     try:
         conn = sqlite3.connect(str(path), timeout=30)
         db = Database(conn)
+        _check_ours(db, path)  # before the first write: the WAL pragma below is one
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
@@ -80,6 +81,21 @@ def open_db(path: str | os.PathLike[str], *, create: bool = True) -> Database:
             raise DatabaseUnwritable(f"cannot use database {path}: {msg}") from None
         raise
     return db
+
+
+def _check_ours(db: Database, path: Path) -> None:
+    """Refuse an SQLite file that holds another program's tables: it is never written."""
+    tables = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    if not tables:
+        return  # empty: a new database
+    ours = "_sqlite_migrations" in tables and db.execute(
+        "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'duwang' LIMIT 1").fetchone()
+    if not ours:
+        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        db.conn.close()
+        raise NotADatabase(f"{path} is an SQLite database of another program (tables: {shown}); "
+                           "duwang leaves it alone: give another --db")
 
 
 def _check_not_newer(db: Database) -> None:
