@@ -160,7 +160,7 @@ def _parse_sets(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_findings(args: argparse.Namespace) -> int:
-    db = open_db(args.db, create=False)
+    db = open_db(args.db, create=False, read_only_ok=True)
     rows = list_findings(db, kind=args.kind, status=args.status, site=args.site)
     text = render_findings(rows, args.format)
     if args.output:

@@ -8,11 +8,12 @@ import sqlite3
 import pytest
 
 from crawler.items import LinkCheck, Page
-from crawler.store import DatabaseUnwritable, NotADatabase, SchemaTooNew, StoreError, open_db
+from crawler.store import DatabaseUnwritable, NotADatabase, SchemaTooNew, StoreError, is_read_only, open_db
 from crawler.store.finalize import MACHINE, abandon_stale_runs, finish_run
 from crawler.store.migrations import migrations
 from crawler.store.queries import FIELDS, list_findings
 from crawler.store.writer import RunWriter
+from tests.conftest import run_cli
 
 SITE = "www.x.gov.cn"
 ROOT = "http://www.x.gov.cn/"
@@ -427,3 +428,61 @@ def test_a_page_counts_as_checked_only_once_its_hits_are_written(fresh_db):
     writer.set_page_hits(HOME, [], "wordlists-v1")
     writer.flush()
     assert fresh_db["pages"].get(HOME)["checked_with"] == "wordlists-v1"
+
+
+@pytest.fixture()
+def read_only_mount(tmp_path):
+    """A folder on a read-only filesystem (tmpfs remounted ro): what a read-only database
+    is, even for root. Skipped where mounting is not allowed."""
+    import subprocess
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(folder)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+
+    def freeze() -> None:
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+
+    yield folder, freeze
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def _copy_db(src, folder, name="duwang.db"):
+    src_db = open_db(src)
+    src_db["runs"].insert({"site": "a", "started_at": "2026-01-01T00:00:00+08:00"})
+    src_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    src_db.close()
+    target = folder / name
+    target.write_bytes(src.read_bytes())
+    return target
+
+
+def test_a_read_only_database_is_read_and_never_written(db_path, read_only_mount):
+    folder, freeze = read_only_mount
+    target = _copy_db(db_path, folder)
+    freeze()
+    with pytest.raises(DatabaseUnwritable):
+        open_db(target)
+    db = open_db(target, read_only_ok=True)
+    try:
+        assert is_read_only(db)
+        assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+        with pytest.raises(sqlite3.OperationalError):
+            db.execute("DELETE FROM runs")
+    finally:
+        db.close()
+    proc = run_cli("findings", "--db", str(target), "--format", "jsonl", check_exit=0)
+    assert proc.stdout == "" and proc.stderr == ""
+
+
+def test_a_read_only_database_of_an_older_schema_says_so(db_path, read_only_mount):
+    folder, freeze = read_only_mount
+    target = _copy_db(db_path, folder)
+    conn = sqlite3.connect(target)
+    conn.execute("DELETE FROM _sqlite_migrations WHERE rowid = (SELECT max(rowid) FROM _sqlite_migrations)")
+    conn.commit()
+    conn.close()
+    freeze()
+    with pytest.raises(DatabaseUnwritable, match="older duwang"):
+        open_db(target, read_only_ok=True)

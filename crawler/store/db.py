@@ -47,9 +47,54 @@ def transaction(db: Database) -> Iterator[Database]:
         raise
 
 
-def open_db(path: str | os.PathLike[str], *, create: bool = True) -> Database:
-    """Open (and migrate) the database at `path`, or raise a StoreError."""
-    path = Path(path)
+def open_db(path: str | os.PathLike[str], *, create: bool = True, read_only_ok: bool = False) -> Database:
+    """Open (and migrate) the database at `path`, or raise a StoreError.
+
+    ``read_only_ok``: for a command that only reads (findings, report, serve), a database
+    that cannot be written (a read-only file, folder or mount) is opened read-only instead:
+    every write then fails (``PRAGMA query_only``), and ``is_read_only`` says so.
+    """
+    try:
+        return _open_writable(Path(path), create)
+    except DatabaseUnwritable:
+        if not read_only_ok or not Path(path).is_file():
+            raise
+        return _open_read_only(Path(path))
+
+
+def is_read_only(db: Database) -> bool:
+    return bool(db.execute("PRAGMA query_only").fetchone()[0])
+
+
+def _open_read_only(path: Path) -> Database:
+    conn = None
+    # A WAL database whose folder is read-only has no shared-memory file to open: then it
+    # is read as immutable (nothing can change it there anyway).
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True, timeout=30)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            break
+        except sqlite3.OperationalError:
+            if conn is not None:
+                conn.close()
+            conn = None
+        except sqlite3.DatabaseError:
+            raise NotADatabase(f"{path} is not a duwang (SQLite) database") from None
+    if conn is None:
+        raise DatabaseUnwritable(f"cannot open database {path}, even read-only")
+    db = Database(conn)
+    _check_ours(db, path)
+    _check_not_newer(db)
+    if migrations.pending(db):
+        conn.close()
+        raise DatabaseUnwritable(f"database {path} is read-only and was made by an older duwang: "
+                                 "open it once with write access to upgrade it")
+    db.execute("PRAGMA query_only=1")
+    return db
+
+
+def _open_writable(path: Path, create: bool) -> Database:
     if path.is_dir():
         raise DatabaseUnwritable(f"database path is a directory: {path}")
     if not path.exists():
