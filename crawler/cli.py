@@ -48,8 +48,15 @@ def _crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="log Scrapy's progress at INFO")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, not the usage block: nightly scripts log stderr."""
+
+    def error(self, message: str):  # noqa: ANN201 - never returns
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="duwang",
         description="读网: crawl a government portal, find dead links (错链/死链), "
         "wording errors (错敏词) and leaked personal data.",

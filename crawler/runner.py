@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,8 +106,8 @@ def build_settings(opts: CrawlOptions) -> Settings:
     if opts.external_cache_days is not None:
         values["DUWANG_EXTERNAL_CACHE_DAYS"] = opts.external_cache_days
     if opts.timeout is not None:
-        if opts.timeout <= 0:
-            raise CrawlError("--timeout must be positive")
+        if not math.isfinite(opts.timeout) or opts.timeout <= 0:
+            raise CrawlError(f"--timeout must be a positive number of seconds, got {opts.timeout}")
         values["DOWNLOAD_TIMEOUT"] = opts.timeout
     if opts.max_pages is not None:
         values["DUWANG_MAX_PAGES"] = opts.max_pages

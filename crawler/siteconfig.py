@@ -7,6 +7,7 @@ shown in duwang.example.toml.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -113,7 +114,7 @@ class _Locator:
 def load_config(path: str | Path) -> Config:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Windows editors (记事本) write a BOM
     except FileNotFoundError:
         raise ConfigFileError(f"{path}: config file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -197,7 +198,8 @@ def _site(raw: dict[str, Any], fail, base: Path) -> SiteConfig:
         if value is None:
             return None
         ok = isinstance(value, int) if integer else isinstance(value, int | float)
-        if isinstance(value, bool) or not ok or value < 0 or (value == 0 and not allow_zero):
+        if (isinstance(value, bool) or not ok or not math.isfinite(value) or value < 0
+                or (value == 0 and not allow_zero)):
             raise fail(key, f"must be a {_SITE_KEYS[key]}, got {value!r}")
         return value
 

@@ -180,6 +180,8 @@ def test_findings_to_an_unwritable_output(tmp_path):
         (["--timeout", "-1"], ["--timeout"]),
         (["--timeout", "0"], ["--timeout"]),
         (["--concurrency", "0"], ["--concurrency"]),
+        (["--timeout", "nan"], ["--timeout"]),
+        (["--timeout", "inf"], ["--timeout"]),
     ],
 )
 def test_bad_crawl_options(tmp_path, options, words):
@@ -187,6 +189,29 @@ def test_bad_crawl_options(tmp_path, options, words):
     proc = run_cli("crawl", "http://127.0.0.1:1/", "--db", str(db), *options)
     assert_clean_error(proc, "crawl", *words)
     assert counts(db) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "args, command, words",
+    [
+        (["findings", "--kind", "bogus"], "findings", ["--kind", "bogus", "--help"]),
+        (["findings", "--status"], "findings", ["--status"]),
+        (["crawl", "--concurrency", "many"], "crawl", ["--concurrency"]),
+    ],
+)
+def test_usage_errors_are_one_line(tmp_path, args, command, words):
+    proc = run_cli(*args, "--db", str(tmp_path / "duwang.db"))
+    assert_clean_error(proc, command, *words)
+
+
+def test_config_with_a_byte_order_mark_is_read(tmp_path):
+    """Notepad (记事本) saves UTF-8 with a BOM."""
+    config = tmp_path / "duwang.toml"
+    config.write_text('\ufeffdb = "x.db"\n[[site]]\nname = "区政府"\nstart_urls = ["http://127.0.0.1:1/"]\n'
+                      "timeout = nan\n", encoding="utf-8")
+    proc = run_cli("crawl", "--config", str(config))
+    # Read past the BOM: the message is about the key on line 5, not the file's first byte.
+    assert_clean_error(proc, "crawl", "duwang.toml:5", "timeout")
 
 
 # --- help ------------------------------------------------------------------------------

@@ -202,10 +202,11 @@ def _read(path: Traversable) -> str:
 
 
 def _list_files(directory: Traversable) -> list[Traversable]:
-    return sorted(
-        (f for f in directory.iterdir() if f.is_file() and f.name.endswith(".txt")),
-        key=lambda f: f.name,
-    )
+    files = sorted((f for f in directory.iterdir() if f.name.endswith(".txt")), key=lambda f: f.name)
+    for f in files:
+        if not f.is_file() and not f.is_dir():  # a dangling symlink: a list that silently vanished
+            raise WordlistError(str(f), None, "cannot read: the file does not exist (a broken link?)")
+    return [f for f in files if f.is_file()]
 
 
 def load_wordlists(dirs: Iterable[Path] = ()) -> Wordlists:

@@ -203,3 +203,11 @@ def test_fingerprint_follows_the_since_date(tmp_path: Path) -> None:
     redated = fingerprint("张三县长\t张三副县长\tsince=2024-05-02\n")
     assert len({undated, dated, redated}) == 3
     assert fingerprint("张三县长\t张三副县长\tsince=2024-05-01\n") == dated
+
+
+def test_a_dangling_symlink_to_a_wordlist_is_an_error(tmp_path: Path) -> None:
+    """A list that vanished (its link points nowhere) must not be skipped in silence."""
+    (tmp_path / "sensitive.txt").write_text("某某词\n", encoding="utf-8")
+    (tmp_path / "typos.txt").symlink_to(tmp_path / "moved-away.txt")
+    with pytest.raises(WordlistError, match="typos.txt.*does not exist"):
+        load_wordlists([tmp_path])
