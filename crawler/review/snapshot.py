@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-# Elements that run code, load other documents or redirect: removed with their content.
-_DROP = (
-    "script", "noscript", "template", "iframe", "frame", "frameset", "object", "embed",
-    "applet", "base", "portal", "fencedframe",
-)
+# Elements that run code, or whose content a browser never shows: removed with it.
+_DROP = ("script", "noscript", "template", "iframe")
+# Elements that load other documents or redirect, removed but their content kept: an
+# <object>'s fallback text is the page's text, and lxml, which does not know <embed> or
+# <frame> as void, nests the rest of the page inside them.
+_UNWRAP = ("object", "embed", "applet", "param", "base", "frame", "frameset", "portal", "fencedframe")
 # Attributes that name a URL; a script or document URL in one is removed.
 _URL_ATTRS = frozenset({"href", "src", "action", "formaction", "data", "poster", "background", "xlink:href"})
 _BAD_SCHEMES = ("javascript:", "vbscript:", "data:text/html", "data:application", "data:image/svg")
@@ -35,6 +36,8 @@ def render(html: str, page_url: str, taken_at: str, words: list[str]) -> tuple[s
     for tag in soup.find_all(list(_DROP)):
         if not tag.decomposed:  # not already gone with a dropped parent
             tag.decompose()
+    for tag in soup.find_all(list(_UNWRAP)):
+        tag.unwrap()
     for meta in soup.find_all("meta"):
         if meta.get("http-equiv"):  # refresh, set-cookie, a policy of its own
             meta.decompose()

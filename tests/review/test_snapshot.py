@@ -65,3 +65,21 @@ def test_overlapping_words_mark_the_longest():
     html, marked = render("<p>国土资源局和国土资源</p>", "http://x/", "t", ["国土资源", "国土资源局"])
     assert [m.get_text() for m in BeautifulSoup(html, "lxml").find_all("mark")] == ["国土资源局", "国土资源"]
     assert marked == 2
+
+
+def test_the_whole_page_is_shown_whatever_it_embeds():
+    """lxml nests everything after an <embed> inside it: dropping the element with its
+    content cut the page there, and the finding's words could no longer be marked."""
+    html_in = (
+        "<html><body><p>开头</p><embed src='flash/banner.swf' width=600>"
+        "<p>第一处再接再励</p><object data='doc.pdf'><param name='src' value='doc.pdf'>"
+        "对象的备用文字</object><div><font><font><p>未闭合的标签里再接再励"
+        "<frameset><frame src='left.html'></frameset><p>结尾</p></body></html>"
+    )
+    html, marked = render(html_in, "http://www.x.gov.cn/a.html", "2026-11-26T02:00:00", ["再接再励"])
+    soup = BeautifulSoup(html, "lxml")
+    assert marked == 2
+    text = soup.body.get_text()
+    for piece in ("开头", "第一处", "对象的备用文字", "未闭合的标签里", "结尾"):
+        assert piece in text
+    assert soup.find_all(["embed", "object", "param", "frame", "frameset"]) == []
