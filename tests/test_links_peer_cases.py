@@ -280,6 +280,7 @@ def _routes(bad: bool = True) -> dict:
     home = page("测试区人民政府", (
         '<a href="/a.html">通知公告</a><a href="/img.html">图片</a><a href="/style.html">样式</a>'
         '<a href="/to-ftp">FTP下载</a><a href="/to-file">本地文件</a><a href="/to-http">跳转</a>'
+        '<a href="/300-ftp">多种选择</a>'
     ), head='<link rel="stylesheet" href="/css/site.css">', footer=False)
     a_page = page("关于做好冬季安全生产工作的通知", (
         "<p>各单位要再接再励，做好安全生产工作。</p>" + _bad_links(bad) + '<a href="/gone.html">旧文件</a>'
@@ -307,6 +308,7 @@ def _routes(bad: bool = True) -> dict:
         "/to-ftp": redirect("ftp://ftp.x.gov.cn/pub/fujian.zip"),
         "/to-file": redirect("file:///etc/passwd"),
         "/to-http": redirect("/a.html"),
+        "/300-ftp": Reply(300, headers={"Location": "ftp://ftp.x.gov.cn/"}, body="多种选择"),  # no redirect
     }
 
 
@@ -345,7 +347,7 @@ def test_a_redirect_off_http_is_dead(crawled):
     assert dead[base + "/to-ftp"]["category"] == "invalid_url"
     assert "ftp://ftp.x.gov.cn/pub/" in dead[base + "/to-ftp"]["error"]
     assert dead[base + "/to-file"]["category"] == "invalid_url"
-    assert base + "/to-http" not in dead
+    assert base + "/to-http" not in dead and base + "/300-ftp" not in dead
 
 
 def test_srcset_urls_with_commas_are_checked_whole_and_data_uris_never(crawled):
@@ -400,3 +402,13 @@ def test_fixed_css_and_removed_bad_hrefs_are_rectified_on_evidence(serve, db_pat
         assert status[href] == "rectified", href
     # more.css is no longer imported, but holds an open finding: it is read again, still there
     assert status[base + "/img/deep-missing.png"] == "open"
+
+
+def test_a_stylesheet_given_as_the_start_url_is_read(serve, db_path):
+    portal = serve({"/css/site.css": Reply(body=SITE_CSS, content_type="text/css"),
+                    "/css/more.css": Reply(body=MORE_CSS, content_type="text/css"),
+                    "/img/bg.png": PNG})
+    run_cli("crawl", portal.url + "css/site.css", "--db", str(db_path), *FAST, check_exit=1)
+    base = portal.url.rstrip("/")
+    assert set(_dead(db_path)) == {base + p for p in (
+        "/img/missing-banner.png", "/fonts/missing.woff2", "/img/deep-missing.png")}

@@ -286,7 +286,8 @@ class PortalSpider(Spider):
             and (final_key == key or final_key not in self.seen or is_start)
         )
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        if readable and not is_start and is_stylesheet(urlsplit(response.url).path, ctype):
+        # A stylesheet given as the start URL is read too: its references are the crawl.
+        if readable and is_stylesheet(urlsplit(response.url).path, ctype):
             self.seen.add(final_key)
             yield from self._parse_stylesheet(response, key, depth, verdict, ctype)
             return
@@ -518,7 +519,7 @@ class PortalSpider(Spider):
 
     def _status_verdict(self, response: Response, internal: bool) -> Verdict:
         if response.status < 400:
-            if response.status >= 300 and (moved := _redirect_off_http(response)):
+            if response.status in _REDIRECTS and (moved := _redirect_off_http(response)):
                 return Verdict(DEAD, INVALID_URL, moved)
             return Verdict(OK)
         headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
@@ -547,6 +548,10 @@ class PortalSpider(Spider):
 
 def _hash(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+# The Fetch standard's redirect statuses: a browser shows any other 3xx (300) as it is.
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 def _stylesheet_path(url: str) -> bool:
