@@ -7,13 +7,12 @@ import importlib
 import re
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from crawler.report.counts import build_report
 from crawler.report.errors import ReportError
-from crawler.report.periods import Period, parse_month, parse_year
+from crawler.report.periods import Period, parse_month, parse_year, today
 from crawler.store import open_db
 
 FORMATS = ("html", "xlsx", "json")
@@ -60,12 +59,12 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_monthly(args: argparse.Namespace) -> int:
-    period = parse_month(args.month if args.month is not None else date.today().strftime("%Y-%m"))
+    period = parse_month(args.month if args.month is not None else today()[:7])
     return _run(args, period)
 
 
 def cmd_annual(args: argparse.Namespace) -> int:
-    period = parse_year(args.year if args.year is not None else str(date.today().year))
+    period = parse_year(args.year if args.year is not None else today()[:4])
     return _run(args, period)
 
 

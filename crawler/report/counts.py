@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from crawler.localtime import day as local_day
 from crawler.report.departments import department_of
 from crawler.report.history import (
     FALSE_POSITIVE,
@@ -110,7 +111,7 @@ def group(
 
 
 def _runs_in(runs: list[dict[str, Any]], period: Period) -> dict[str, int]:
-    inside = [r for r in runs if r["started_at"] and period.contains(r["started_at"][:10])]
+    inside = [r for r in runs if r["started_at"] and period.contains(local_day(r["started_at"]))]
     return {
         "runs": len(inside),
         "complete": sum(r["status"] == "complete" for r in inside),
@@ -124,7 +125,8 @@ def _runs_in(runs: list[dict[str, Any]], period: Period) -> dict[str, int]:
 def _trend(histories: list[FindingHistory], runs: list[dict[str, Any]], period: Period,
            current_day: str) -> list[dict[str, Any]]:
     """Month by month: found, rectified and the backlog, for the trend charts."""
-    first_days = [h.found_day for h in histories] + [r["started_at"][:10] for r in runs if r["started_at"]]
+    first_days = [h.found_day for h in histories]
+    first_days += [local_day(r["started_at"]) for r in runs if r["started_at"]]
     earliest = min(first_days) if first_days else period.start
     out = []
     for month in months_of(period):

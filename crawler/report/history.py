@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from crawler.localtime import day as local_day
+
 MACHINE = "machine"
 OPEN, RECTIFIED, FALSE_POSITIVE, IGNORED = "open", "rectified", "false_positive", "ignored"
 
@@ -29,7 +31,7 @@ def parse_ts(ts: str) -> datetime:
 @dataclass(frozen=True)
 class Transition:
     at: datetime
-    day: str  # the local date written in the timestamp, YYYY-MM-DD
+    day: str  # the date in the configured zone (Beijing time by default), YYYY-MM-DD
     actor: str
     from_status: str
     to_status: str
@@ -101,7 +103,7 @@ def load_histories(db: Database, site: str | None = None) -> list[FindingHistory
         found_at = parse_ts(row["first_seen"])
         findings[row["id"]] = FindingHistory(
             id=row["id"], site=row["site"] or "", kind=row["kind"], category=row["category"] or "",
-            status=row["status"], found_at=found_at, found_day=row["first_seen"][:10], page_url=None,
+            status=row["status"], found_at=found_at, found_day=local_day(row["first_seen"]), page_url=None,
             unconfirmed_suspect=row["severity"] == "suspect" and not row["confirmed_at"],
         )
         fallback[row["id"]] = (row["status_changed_at"] or row["last_seen"], row["status_by"])
@@ -112,7 +114,7 @@ def load_histories(db: Database, site: str | None = None) -> list[FindingHistory
         "JOIN findings f ON f.id = e.finding_id" + where + " ORDER BY e.id", params
     ):
         h = findings[row["finding_id"]]
-        h.transitions.append(Transition(parse_ts(row["at"]), row["at"][:10], row["actor"] or "",
+        h.transitions.append(Transition(parse_ts(row["at"]), local_day(row["at"]), row["actor"] or "",
                                         row["from_status"] or "", row["to_status"], row["evidence"]))
     # The earliest page first: a stable choice until occurrences carry their own department.
     for row in db.query(
@@ -129,7 +131,7 @@ def load_histories(db: Database, site: str | None = None) -> list[FindingHistory
         if replayed != h.status:
             at_text, by = fallback[h.id]
             at = parse_ts(at_text) if at_text else h.found_at
-            day = at_text[:10] if at_text else h.found_day
+            day = local_day(at_text) if at_text else h.found_day
             if h.transitions and at < h.transitions[-1].at:
                 at, day = h.transitions[-1].at, h.transitions[-1].day
             h.transitions.append(Transition(at, day, by or "", replayed, h.status))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.outcomes import CATEGORY_LABELS as LINK_CATEGORY_LABELS
+from crawler.labels import category_label as ui_category_label
 from crawler.render import KIND_LABELS
 from crawler.textcheck.codes import DEFAULT_CATEGORIES
 from crawler.textcheck.codes import category_label as text_category_label
@@ -48,7 +48,7 @@ def kind_label(kind: str) -> str:
 
 def category_label(kind: str, category: str) -> str:
     if kind in ("dead_link", "unverified_link"):
-        return LINK_CATEGORY_LABELS.get(category, category or "其他")
+        return ui_category_label(category) or "其他"
     return text_category_label(category) if category else "其他"
 
 

@@ -1,7 +1,8 @@
 """Report periods: a calendar month or year, as an inclusive range of local dates.
 
-A timestamp belongs to the period whose range holds the date written in the timestamp
-string itself (its first 10 characters), i.e. the local date where the crawl ran.
+A timestamp belongs to the period whose range holds its date in the configured zone
+(crawler.localtime: Beijing time unless DUWANG_TIMEZONE says otherwise), whatever the
+server's clock, so a fix made at 07:30 on 1 January in Beijing counts in the new year.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
 
+from crawler import localtime
 from crawler.report.errors import ReportError
 
 MONTHLY, ANNUAL = "monthly", "annual"
@@ -75,4 +76,5 @@ def months_of(period: Period) -> list[Period]:
 
 
 def today() -> str:
-    return date.today().isoformat()
+    """Today in the configured zone, YYYY-MM-DD."""
+    return localtime.today().isoformat()

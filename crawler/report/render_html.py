@@ -8,6 +8,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from crawler.localtime import minute
 from crawler.report.charts import backlog_chart, category_chart, department_chart, trend_chart
 from crawler.report.labels import suspect_note, unproven_note
 from crawler.report.tables import (
@@ -62,7 +63,7 @@ _RULES = (
     "机器复核：完整巡检未再发现、由系统确认整改；人工标记：由工作人员标记整改。",
     "错链、死链不含待核实链接(被防火墙拦截或访问限流的链接)。",
     "整改中位天数：从发现(或重新出现)到整改的天数的中位数。",
-    "日期以巡检所在地的本地日期为准。",
+    "日期和时间均按北京时间计(可另行设置时区)。",
 )
 
 
@@ -104,7 +105,8 @@ def _cards(report: dict[str, Any]) -> str:
         f'<div class="name">{escape(n)}</div></div>' for n, v in items) + "</div>"
 
 
-def render_html(report: dict[str, Any]) -> str:
+def render_html(report: dict[str, Any], *, back: str | None = None) -> str:
+    """The whole report as one HTML page; `back` (the review UI's overview) adds a link to it."""
     title = f"{report['title']}网站巡检报告"
     site = report["site"] or "全部站点"
     parts = [
@@ -112,10 +114,11 @@ def render_html(report: dict[str, Any]) -> str:
         '<html lang="zh-CN"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
+        *([f'<p class="meta"><a id="back" href="{escape(back)}">← 返回读网复查</a></p>'] if back else []),
         f"<header><h1>{escape(title)}</h1>",
         f'<p class="meta">站点：{escape(site)}'
         f'　统计时限：{escape(report["start"])} 至 {escape(report["end"])}'
-        f"　生成时间：{escape(report['generated_at'])}</p></header>",
+        f"　生成时间：{escape(minute(report['generated_at']))}</p></header>",
     ]
     if report.get("sentence"):
         s = report["sentence"]

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from crawler.localtime import minute
 from crawler.report.tables import all_tables
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
@@ -35,7 +36,7 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
     info.append(["报告", f"{report['title']}网站巡检报告"])
     info.append(["统计时限", f"{report['start']} 至 {report['end']}"])
     info.append(["站点", report["site"] or "全部站点"])
-    info.append(["生成时间", report["generated_at"]])
+    info.append(["生成时间", minute(report["generated_at"])])
     info.column_dimensions["A"].width = 12
     info.column_dimensions["B"].width = 40
     out = io.BytesIO()

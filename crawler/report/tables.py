@@ -43,8 +43,9 @@ def kind_table(report: dict[str, Any]) -> Table:
 
 
 def category_table(report: dict[str, Any]) -> Table:
-    rows = [[r["kind_label"], r["label"], r["category"], *_count_cells(r)] for r in report["by_category"]]
-    return Table("按类别", ["问题类型", "类别", "类别代码", *(label for _, label in COLUMNS)], rows)
+    # The category codes stay in the JSON report; people read the labels.
+    rows = [[r["kind_label"], r["label"], *_count_cells(r)] for r in report["by_category"]]
+    return Table("按类别", ["问题类型", "类别", *(label for _, label in COLUMNS)], rows)
 
 
 def department_table(report: dict[str, Any]) -> Table:

@@ -126,7 +126,7 @@ def test_trend_leaves_out_the_future_and_the_time_before_the_first_run(history_d
 def test_categories_table(history_db):
     rows = {(r["kind"], r["category"]): r for r in report(history_db, "2026")["by_category"]}
     assert rows[("dead_link", "http_4xx")]["rectified"] == 3
-    assert rows[("dead_link", "http_4xx")]["label"] == "客户端错误(4xx)"
+    assert rows[("dead_link", "http_4xx")]["label"] == "网页打不开（4××错误）"  # crawler.labels
     assert rows[("wording", "typo")]["false_positive"] == 2
     assert rows[("wording", "typo")]["label"] == "错别字"
     assert rows[("unverified_link", "blocked")]["kind_label"] == "待核实链接"
