@@ -52,7 +52,15 @@ _LINK_KINDS = ("dead_link", "unverified_link")
 
 
 class LifecycleError(DuwangError):
-    """A status change a user asked for cannot be made."""
+    """A status change a user asked for cannot be made.
+
+    `zh` is the same message in Chinese for the review UI (crawler.labels.user_message);
+    the CLI prints the English one.
+    """
+
+    def __init__(self, message: str, zh: str = ""):
+        super().__init__(message)
+        self.zh = zh
 
 
 class FindingNotFound(LifecycleError):
@@ -100,10 +108,12 @@ def record(db: Database, event: Event) -> None:
     if changed != 1:
         row = db.execute("SELECT status FROM findings WHERE id = ?", [event.finding_id]).fetchone()
         if row is None:
-            raise FindingNotFound(f"no finding with id {event.finding_id}")
+            raise FindingNotFound(f"no finding with id {event.finding_id}",
+                                  f"没有编号为 {event.finding_id} 的问题。")
         raise ImpossibleTransition(
             f"finding {event.finding_id} is {row[0]} ({label(row[0])}), no longer "
-            f"{event.from_status} ({label(event.from_status)}); look at it again"
+            f"{event.from_status} ({label(event.from_status)}); look at it again",
+            f"问题 {event.finding_id} 的状态已变为「{label(row[0])}」，请刷新后再处理。",
         )
     db.execute(
         "INSERT INTO events (finding_id, at, actor, from_status, to_status, note, run_id, evidence) "
@@ -145,15 +155,17 @@ def mark(
     """
     ids = list(dict.fromkeys(int(i) for i in ids))
     if not ids:
-        raise LifecycleError("no finding ids given")
+        raise LifecycleError("no finding ids given", "请先勾选要处理的问题。")
     if to not in STATUSES:
-        raise LifecycleError(f"unknown status {to!r}; one of {', '.join(STATUSES)}")
+        raise LifecycleError(f"unknown status {to!r}; one of {', '.join(STATUSES)}", "请选择要改为的状态。")
     if not actor or actor == MACHINE:
-        raise LifecycleError(f"staff changes need a user name other than {MACHINE!r}")
+        raise LifecycleError(f"staff changes need a user name other than {MACHINE!r}", "需要登录后再处理。")
     if whitelist is not None and whitelist not in WHITELIST_SCOPES:
-        raise LifecycleError(f"unknown whitelist scope {whitelist!r}; one of {', '.join(WHITELIST_SCOPES)}")
+        raise LifecycleError(f"unknown whitelist scope {whitelist!r}; one of {', '.join(WHITELIST_SCOPES)}",
+                             "白名单范围无效。")
     if whitelist and to != FALSE_POSITIVE:
-        raise LifecycleError("a whitelist goes only with the status false_positive (误报)")
+        raise LifecycleError("a whitelist goes only with the status false_positive (误报)",
+                             "只有标记为「误报」时才能加入白名单。")
     # Read inside the transaction: BEGIN IMMEDIATE waits for a running end-of-run
     # (finish_run) to commit, so the statuses read here are the ones the writes replace.
     with transaction(db):
@@ -165,13 +177,15 @@ def mark(
         }
         missing = [i for i in ids if i not in rows]
         if missing:
-            raise FindingNotFound("no finding with id " + ", ".join(map(str, missing)))
+            raise FindingNotFound("no finding with id " + ", ".join(map(str, missing)),
+                                  "没有编号为 " + "、".join(map(str, missing)) + " 的问题。")
         bad = [i for i in ids if not allowed(rows[i]["status"], to, actor)]
         if bad:
             raise ImpossibleTransition("; ".join(
                 f"finding {i} is {rows[i]['status']} ({label(rows[i]['status'])}), "
                 f"it cannot become {to} ({label(to)})" for i in bad
-            ))
+            ), "；".join(f"问题 {i} 当前为「{label(rows[i]['status'])}」，不能改为「{label(to)}」"
+                        for i in bad) + "。")
         at = now()
         events = [Event(i, at, actor, rows[i]["status"], to, note) for i in ids]
         for event in events:
@@ -194,20 +208,22 @@ def confirm(db: Database, ids: Iterable[int], *, actor: str) -> list[int]:
     """
     ids = list(dict.fromkeys(int(i) for i in ids))
     if not ids:
-        raise LifecycleError("no finding ids given")
+        raise LifecycleError("no finding ids given", "请先勾选要确认的问题。")
     if not actor or actor == MACHINE:
-        raise LifecycleError(f"staff changes need a user name other than {MACHINE!r}")
+        raise LifecycleError(f"staff changes need a user name other than {MACHINE!r}", "需要登录后再处理。")
     with transaction(db):
         rows = dict(db.execute(
             f"SELECT id, severity FROM findings WHERE id IN ({','.join('?' * len(ids))})", ids
         ).fetchall())
         missing = [i for i in ids if i not in rows]
         if missing:
-            raise FindingNotFound("no finding with id " + ", ".join(map(str, missing)))
+            raise FindingNotFound("no finding with id " + ", ".join(map(str, missing)),
+                                  "没有编号为 " + "、".join(map(str, missing)) + " 的问题。")
         bad = [i for i in ids if rows[i] != SUSPECT]
         if bad:
             raise LifecycleError("not a suspect typo (疑似错误), nothing to confirm: "
-                                 + ", ".join(map(str, bad)))
+                                 + ", ".join(map(str, bad)),
+                                 "问题 " + "、".join(map(str, bad)) + " 不是疑似错误，无需确认。")
         at = now()
         db.conn.executemany(
             "UPDATE findings SET confirmed_at = ?, confirmed_by = ? WHERE id = ? AND confirmed_at IS NULL",
@@ -219,7 +235,8 @@ def confirm(db: Database, ids: Iterable[int], *, actor: str) -> list[int]:
 def _add_whitelist(db: Database, finding: dict[str, Any], scope: str, actor: str, note: str, at: str) -> None:
     kind, value = ("link", finding["link"]) if finding["kind"] in _LINK_KINDS else ("text", finding["text"])
     if not value:
-        raise LifecycleError(f"finding {finding['id']} has no text to whitelist")
+        raise LifecycleError(f"finding {finding['id']} has no text to whitelist",
+                             f"问题 {finding['id']} 没有可加入白名单的内容。")
     pages: list[str | None] = [None]
     if scope == WHITELIST_PAGE:
         pages = [r[0] for r in db.execute(
@@ -227,7 +244,8 @@ def _add_whitelist(db: Database, finding: dict[str, Any], scope: str, actor: str
             "WHERE o.finding_id = ? AND o.last_run = f.last_run", [finding["id"]],
         ).fetchall()]
         if not pages:
-            raise LifecycleError(f"finding {finding['id']} is on no page now; whitelist it everywhere")
+            raise LifecycleError(f"finding {finding['id']} is on no page now; whitelist it everywhere",
+                                 f"问题 {finding['id']} 目前不在任何页面上，只能加入全站白名单。")
     for page_url in pages:
         db.execute(
             "INSERT INTO whitelist (kind, value, page_url, finding_id, created_at, created_by, note) "
@@ -247,3 +265,33 @@ def whitelist_rows(db: Database, finding_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in db.query(
         "SELECT * FROM whitelist WHERE finding_id = ? ORDER BY id", [finding_id]
     )]
+
+
+def whitelist_entries(db: Database, *, include_revoked: bool = False) -> list[dict[str, Any]]:
+    """Every whitelist row, newest first, with its finding's kind, category and status."""
+    where = "" if include_revoked else "WHERE w.revoked_at IS NULL "
+    return [dict(r) for r in db.query(
+        "SELECT w.*, f.kind AS finding_kind, f.category AS finding_category, f.status AS finding_status, "
+        "f.site AS site FROM whitelist w LEFT JOIN findings f ON f.id = w.finding_id "
+        f"{where}ORDER BY w.id DESC"
+    )]
+
+
+def revoke_whitelist(db: Database, entry_id: int, *, actor: str) -> dict[str, Any]:
+    """Stop one whitelist row from silencing its text or link: the next crawl checks it again.
+
+    The row is stamped, never deleted. The false positive that made it keeps its status;
+    taking that verdict back (false_positive -> open) is a status change of its own.
+    """
+    if not actor or actor == MACHINE:
+        raise LifecycleError(f"staff changes need a user name other than {MACHINE!r}", "需要登录后再处理。")
+    with transaction(db):
+        row = db.execute("SELECT revoked_at FROM whitelist WHERE id = ?", [entry_id]).fetchone()
+        if row is None:
+            raise LifecycleError(f"no whitelist entry {entry_id}", f"没有编号为 {entry_id} 的白名单条目。")
+        if row[0]:
+            raise LifecycleError(f"whitelist entry {entry_id} is already revoked",
+                                 f"白名单条目 {entry_id} 已经撤销。")
+        db.execute("UPDATE whitelist SET revoked_at = ?, revoked_by = ? WHERE id = ?",
+                   (now(), actor, entry_id))
+    return dict(db["whitelist"].get(entry_id))
