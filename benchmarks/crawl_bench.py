@@ -147,7 +147,11 @@ def check_duwang_db(tool: Tool, db: Path, pages: int, dead: list[dict[str, Any]]
         return
     try:
         with closing(sqlite3.connect(db)) as conn:
-            row = conn.execute("SELECT status, pages FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+            # The site's stylesheet is read too and is a row of pages: count the HTML pages.
+            row = conn.execute(
+                "SELECT status, (SELECT count(*) FROM pages p WHERE p.last_run = runs.id "
+                "AND coalesce(p.content_type, '') NOT LIKE 'text/css%') FROM runs ORDER BY id DESC LIMIT 1"
+            ).fetchone()
             found = {urlsplit(u).path for (u,) in conn.execute(
                 "SELECT url FROM links WHERE outcome = 'dead' AND last_run = (SELECT MAX(id) FROM runs)")}
     except sqlite3.Error as exc:
