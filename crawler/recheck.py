@@ -15,10 +15,13 @@ decision, and the reports count status changes only.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import socket
 import ssl
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -54,6 +57,7 @@ _UA_HEADER = USER_AGENT.encode("utf-8").decode("latin-1")
 MAX_PAGE_BYTES = 5_000_000
 MAX_CHECK_BYTES = 65_536
 WORKERS = 8
+JOB_TIMEOUTS = 6  # a recheck of one finding takes at most this many request timeouts
 
 _CHECK_LOCK = threading.Lock()  # one TextChecker is shared by the fetch threads
 
@@ -108,13 +112,77 @@ class Recheck:
         return RESULT_LABELS[self.result]
 
 
+class _Deadline:
+    """A request's total time bound. urllib's timeout bounds each socket operation, so a
+    server that trickles a byte now and then holds a request forever: at the deadline the
+    request's sockets are shut down, and whatever waits on them returns at once."""
+
+    _current = threading.local()
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        _Deadline._current.value = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _Deadline._current.value = None
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    @classmethod
+    def watch(cls, sock: socket.socket) -> None:
+        """Put a request's socket (each redirect opens one) under the thread's deadline."""
+        deadline = getattr(cls._current, "value", None)
+        if deadline is not None:
+            with deadline._lock:
+                deadline._sockets.append(sock)
+                if deadline.expired:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _HTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _Deadline.watch(self.sock)
+
+
+class _HTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _Deadline.watch(self.sock)
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):  # noqa: ANN001, ANN201 - urllib's handler protocol
+        return self.do_open(_HTTPConnection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):  # noqa: ANN001, ANN201
+        return self.do_open(_HTTPSConnection, req, context=self._context)
+
+
 def _http_opener() -> urllib.request.OpenerDirector:
     """urllib's opener for http(s) only. The default one also opens file:, ftp: and data:
     URLs, and follows redirects to ftp:: a file:/// link on a crawled page, or a redirect
     to one, must never read this machine's files."""
     opener = urllib.request.OpenerDirector()
-    for handler in (urllib.request.ProxyHandler, urllib.request.UnknownHandler, urllib.request.HTTPHandler,
-                    urllib.request.HTTPSHandler, urllib.request.HTTPDefaultErrorHandler,
+    for handler in (urllib.request.ProxyHandler, urllib.request.UnknownHandler, _HTTPHandler,
+                    _HTTPSHandler, urllib.request.HTTPDefaultErrorHandler,
                     urllib.request.HTTPRedirectHandler, urllib.request.HTTPErrorProcessor):
         opener.add_handler(handler())
     return opener
@@ -124,9 +192,19 @@ _opener = _http_opener()  # follows up to 10 redirects, like the crawl
 
 
 def fetch(url: str, method: str = "GET", timeout: float = 10.0, max_bytes: int = MAX_PAGE_BYTES) -> Fetched:
-    """One request, redirects followed; never raises for network or HTTP errors."""
+    """One request, redirects followed, all within ``timeout`` seconds in total; never
+    raises for network or HTTP errors."""
     if not url[:8].lower().startswith(("http://", "https://")):
         return Fetched(url, None, error="不是 http(s) 地址，无法访问")
+    with _Deadline(timeout) as deadline:
+        got = _fetch(url, method, timeout, max_bytes)
+    if deadline.expired and (got.error or got.status is None or len(got.body) < max_bytes):
+        # Cut off: what arrived is not the whole answer.
+        return Fetched(url, None, error="timeout")
+    return got
+
+
+def _fetch(url: str, method: str, timeout: float, max_bytes: int) -> Fetched:
     req = urllib.request.Request(url, method=method, headers={"User-Agent": _UA_HEADER, "Accept": "*/*"})
     try:
         with _opener.open(req, timeout=timeout) as resp:
@@ -238,6 +316,18 @@ def recheck_finding(
     `finding` is a list_findings record plus the findings columns ``key`` and ``link``.
     """
     pages = finding["pages"]
+    # The whole job is bounded too: a finding on thousands of pages, or many slow ones,
+    # ends with the pages it could not reach in time marked unreachable.
+    job_end = time.monotonic() + JOB_TIMEOUTS * timeout
+
+    def bounded(check: Callable[[str, float], PageResult]) -> Callable[[str], PageResult]:
+        def run(page: str) -> PageResult:
+            left = job_end - time.monotonic()
+            if left <= 0:
+                return PageResult(page, UNREACHABLE, "复核超过总时限，未检查此页")
+            return check(page, min(timeout, left))
+        return run
+
     if finding["kind"] in LINK_KINDS:
         target = finding["target"] or finding["link"]
         alive, detail = check_target(target, netloc_key(target) in internal_hosts, timeout)
@@ -245,13 +335,13 @@ def recheck_finding(
             return GONE, [PageResult(target, GONE, f"链接已可访问：{detail}")]
         first = PageResult(target, STILL_THERE, f"链接仍不可用：{detail}")
         with ThreadPoolExecutor(WORKERS) as pool:
-            results = list(pool.map(lambda p: _page_links(p, finding["link"], timeout), pages))
+            results = list(pool.map(bounded(lambda p, t: _page_links(p, finding["link"], t)), pages))
         if not pages:
             return STILL_THERE, [first]
         return overall(results), [first, *results]
     text_checker = checker()
     with ThreadPoolExecutor(WORKERS) as pool:
-        results = list(pool.map(lambda p: _page_text(p, finding, text_checker, timeout), pages))
+        results = list(pool.map(bounded(lambda p, t: _page_text(p, finding, text_checker, t)), pages))
     return overall(results), results
 
 
