@@ -412,3 +412,29 @@ def test_a_stylesheet_given_as_the_start_url_is_read(serve, db_path):
     base = portal.url.rstrip("/")
     assert set(_dead(db_path)) == {base + p for p in (
         "/img/missing-banner.png", "/fonts/missing.woff2", "/img/deep-missing.png")}
+
+
+# --- recheck -------------------------------------------------------------------------------
+
+
+def test_recheck_reads_a_stylesheets_references(serve):
+    from crawler.recheck import GONE, STILL_THERE, _page_links
+
+    portal = serve({"/css/site.css": Reply(body=SITE_CSS, content_type="text/css")})
+    css, target = portal.url + "css/site.css", portal.url + "img/missing-banner.png"
+    assert _page_links(css, target, 3).result == STILL_THERE
+    portal.add_route("/css/site.css", Reply(body="body { color: red }", content_type="text/css"))
+    assert _page_links(css, target, 3).result == GONE
+
+
+def test_recheck_never_opens_a_file_or_ftp_url(serve, tmp_path):
+    from crawler.recheck import check_target, fetch
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密")
+    got = fetch(secret.as_uri())
+    assert got.status is None and got.body == b"" and "http(s)" in got.error
+    portal = serve({"/to-file": redirect(secret.as_uri()), "/to-ftp": redirect("ftp://127.0.0.1:9/a.zip")})
+    for path in ("to-file", "to-ftp"):
+        alive, detail = check_target(portal.url + path, True, 3)
+        assert not alive, detail
