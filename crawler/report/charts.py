@@ -140,3 +140,19 @@ def _left_labels(labels: list[str]) -> dict[str, Any]:
 
 def _bar_height(n: int, series: int = 2) -> int:
     return max(240, 130 + n * (14 * series + 16))
+
+
+def daily_chart(days: list[dict[str, Any]], title: str = "近30天趋势") -> str:
+    """Found and rectified per day, and the open backlog at each day's end (right axis):
+    the review UI's overview. `days` rows have day (YYYY-MM-DD), found, rectified, open."""
+    found, rectified = [d["found"] for d in days], [d["rectified"] for d in days]
+    backlog = [d["open"] for d in days]
+    chart = pygal.Line(**_config(title, height=340, y_labels=count_axis(found, rectified),
+                                 print_values=False, dots_size=3, show_minor_x_labels=False,
+                                 x_labels_major_every=5, truncate_label=-1))
+    chart.x_labels = [f"{int(d['day'][5:7])}月{int(d['day'][8:10])}日" for d in days]
+    if days:
+        chart.add("新发现", found)
+        chart.add("已整改", rectified)
+        chart.add("待整改（右轴）", backlog, secondary=True)
+    return _render(chart)

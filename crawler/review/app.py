@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Flask, current_app, g
 from sqlite_utils import Database
 
+from crawler import localtime
 from crawler.review import security
 from crawler.store import open_db
 
@@ -29,6 +30,7 @@ def create_app(
     `login_required` is what `duwang serve` sets for a non-loopback binding; without it the
     app trusts loopback Host names only and records changes under the local user's name.
     """
+    localtime.zone()  # a bad DUWANG_TIMEZONE stops `serve` at once, not on the first page
     db = open_db(db_path, create=False)  # checks and migrates once
     try:
         key = security.secret_key(db)
@@ -49,6 +51,7 @@ def create_app(
         MAX_CONTENT_LENGTH=1_000_000,
     )
     security.install(app)
+    from crawler.review import actions  # noqa: F401  (its routes join the views' blueprint)
     from crawler.review.views import bp
 
     app.register_blueprint(bp)

@@ -8,6 +8,7 @@ import getpass
 import sys
 
 from crawler.errors import DuwangError
+from crawler.review.accounts import ADMIN, DEPARTMENT, ROLE_LABELS, ROLES
 from crawler.store import open_db
 from crawler.store.lifecycle import STATUS_LABELS, STATUSES, WHITELIST_SCOPES, confirm, mark
 
@@ -53,7 +54,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "recheck", help="re-fetch findings' pages now: 已整改, 疑似未整改 or 页面无法访问",
         description="Fetch each finding's pages again and run the same check. Without IDs, every "
-        "finding marked rectified by staff and not yet confirmed by a crawl is rechecked.")
+        "finding marked rectified by staff and not yet confirmed by a crawl is rechecked. The result "
+        "decides: a rectified finding still there goes back to open (整改未通过), and a department's "
+        "fix report (整改反馈) is accepted when the problem is gone or sent back when it is not.")
     _db(p)
     p.add_argument("ids", nargs="*", type=int, metavar="ID", help="finding id(s)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
@@ -63,11 +66,18 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("user", help="accounts for the review UI on a non-loopback address")
     sub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     a = sub.add_parser("add", help="create an account (asks for the password)",
-                       description="Create an account for 'duwang serve --host ADDRESS'.")
+                       description="Create an account for 'duwang serve --host ADDRESS': the web office "
+                       "(--role admin, the default) or a department bound to its 责任单位 "
+                       "(--role department --department 区司法局), which sees only its own findings.")
     _db(a)
     a.add_argument("name", metavar="NAME")
+    a.add_argument("--role", choices=ROLES, default=ADMIN,
+                   help="admin (the web office: sees and decides everything; default) or department")
+    a.add_argument("--department", metavar="NAME",
+                   help="with --role department: the 责任单位 as the site's departments mapping names it")
     a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    a.add_argument("--replace", action="store_true", help="set a new password for an existing account")
+    a.add_argument("--replace", action="store_true",
+                   help="set a new password (and role and department) for an existing account")
     a.set_defaults(func=cmd_user_add)
     a = sub.add_parser("list", help="list the accounts")
     _db(a)
@@ -118,23 +128,32 @@ def cmd_confirm(args: argparse.Namespace) -> int:
 
 
 def cmd_recheck(args: argparse.Namespace) -> int:
+    from crawler.labels import recheck_detail_label
     from crawler.recheck import RESULT_LABELS, recheck  # loads jieba
+    from crawler.review.actions import recheck_message, verdicts
+    from crawler.store.feedback import apply_rechecks
 
     db = open_db(args.db, create=False)
     try:
         ids = args.ids or [r[0] for r in db.execute(
-            "SELECT id FROM findings WHERE status = 'rectified' AND status_by != 'machine' ORDER BY id"
+            "SELECT id FROM findings WHERE status = 'rectified' AND status_by != 'machine' "
+            "UNION SELECT b.finding_id FROM feedback b JOIN findings f ON f.id = b.finding_id "
+            "WHERE b.state = 'pending' AND f.status = 'open' ORDER BY 1"
         ).fetchall()]
         if not ids:
-            print("没有需要复核的问题（未给出编号，也没有人工标记为已整改的问题）。")
+            print("没有需要复核的问题（未给出编号，也没有人工标记为已整改或待复核的问题）。")
             return 0
-        results = recheck(db, ids, actor=_me(args.by), timeout=args.timeout)
+        me = _me(args.by)
+        results = recheck(db, ids, actor=me, timeout=args.timeout)
+        # Whoever has the shell and the database is the web office: a gone problem accepts a report.
+        decided = apply_rechecks(db, verdicts(results), actor=me, accept_gone=True)
     finally:
         db.close()
     for r in results:
         print(f"{r.finding_id}: {RESULT_LABELS[r.result]}")
         for p in r.pages:
-            print(f"    {RESULT_LABELS[p.result]}  {p.url}  {p.detail}")
+            print(f"    {RESULT_LABELS[p.result]}  {p.url}  {recheck_detail_label(p.detail)}")
+    print(recheck_message(results, decided)[0])
     return 0
 
 
@@ -155,10 +174,11 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     try:
         from crawler.review.accounts import add_user
 
-        add_user(db, args.name, password, replace=args.replace)
+        add_user(db, args.name, password, replace=args.replace, role=args.role, department=args.department)
     finally:
         db.close()
-    print(f"账号 {args.name} 已{'更新' if args.replace else '创建'}。")
+    who = args.department if args.role == DEPARTMENT else ROLE_LABELS[args.role]
+    print(f"账号 {args.name}（{who}）已{'更新' if args.replace else '创建'}。")
     return 0
 
 
@@ -167,8 +187,8 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     try:
         from crawler.review.accounts import list_users
 
-        for name in list_users(db):
-            print(name)
+        for account in list_users(db):
+            print("\t".join([account.name, ROLE_LABELS[account.role], *filter(None, [account.department])]))
     finally:
         db.close()
     return 0

@@ -1,5 +1,11 @@
 """The 整改清单 (rectification list) as XLSX or CSV: one row per page to fix.
 
+Each row carries the finding's 编号 and a link to it, so a department's returned sheet can
+be matched back. The XLSX has a title row (what, whose, when), an autofilter on the header
+row and one sheet per department on request; the file name says the site, the kind and the
+date. Everything is in Chinese and in the configured time zone (crawler.labels,
+crawler.localtime).
+
 Crawled text is hostile: a cell that starts like a formula (= + - @) is written as text in
 XLSX and with a leading apostrophe in CSV, so a spreadsheet never evaluates it.
 """
@@ -9,19 +15,26 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
-from crawler.render import KIND_LABELS, category_label
+from crawler import localtime
+from crawler.labels import KIND_LABELS, SEVERITY_LABELS, category_label, error_label
+from crawler.store.feedback import PENDING, REJECTED
 from crawler.store.lifecycle import STATUS_LABELS
 from crawler.store.sites import UNASSIGNED
 
-HEADERS = ["序号", "问题类型", "问题内容", "建议修改", "所在页面", "页面标题", "责任单位", "首次发现", "状态"]
-WIDTHS = [6, 22, 50, 24, 50, 30, 16, 12, 8]
+HEADERS = ["序号", "编号", "问题类型", "严重程度", "问题内容", "建议修改", "所在页面", "页面标题", "首页",
+           "栏目", "责任单位", "首次发现", "状态", "整改反馈", "问题链接"]
+WIDTHS = [6, 7, 20, 10, 50, 24, 46, 28, 6, 14, 16, 17, 8, 30, 36]
+DEPARTMENT_COLUMN = HEADERS.index("责任单位") - 1  # in a row without its 序号
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_FILE_BAD = re.compile(r'[\\/:*?"<>|\s]+')
 
 _ADVICE = {
     "dead_link": "删除或更正该链接",
@@ -30,21 +43,28 @@ _ADVICE = {
 }
 
 
-def rows_of(findings: list[dict[str, Any]]) -> list[list[str]]:
+def rows_of(findings: list[dict[str, Any]], link: Callable[[int], str] | None = None) -> list[list[Any]]:
     """One row per (finding, shown page), without the 序号; home pages first within a finding."""
     rows = []
     for f in findings:
-        pages = f["shown"] or [{"page": "", "title": "", "anchor": "", "department": UNASSIGNED}]
+        pages = f["shown"] or [{"page": "", "title": "", "anchor": "", "is_home": False,
+                                "department": UNASSIGNED, "column": UNASSIGNED}]
         for p in pages:
             rows.append([
+                f["id"],
                 f"{KIND_LABELS.get(f['kind'], f['kind'])}（{category_label(f['category'])}）",
+                SEVERITY_LABELS.get(f["severity"] or "", ""),
                 _problem(f, p),
                 f["suggestion"] or _ADVICE.get(f["kind"], "删除或修改"),
                 p["page"],
                 p.get("title") or "",
+                "是" if p.get("is_home") else "",
+                p.get("column") or UNASSIGNED,
                 p.get("department") or UNASSIGNED,
-                (f["first_seen"] or "")[:10],
+                localtime.minute(f["first_seen"]),
                 STATUS_LABELS.get(f["status"], f["status"]),
+                _feedback(f),
+                link(f["id"]) if link else "",
             ])
     return rows
 
@@ -52,28 +72,46 @@ def rows_of(findings: list[dict[str, Any]]) -> list[list[str]]:
 def _problem(f: dict[str, Any], page: dict[str, Any]) -> str:
     if f["kind"] in ("dead_link", "unverified_link"):
         anchor = f"；链接文字「{page['anchor']}」" if page.get("anchor") else ""
-        return f"{f['target'] or ''}（{f['error'] or category_label(f['category'])}{anchor}）"
+        return f"{f['target'] or ''}（{error_label(f['category'], f.get('http_status'))}{anchor}）"
     context = f"（上下文：…{f['context']}…）" if f.get("context") else ""
     return f"{f['text'] or ''}{context}"
 
 
-def by_department(rows: list[list[str]]) -> dict[str, list[list[str]]]:
-    groups: dict[str, list[list[str]]] = {}
+def _feedback(f: dict[str, Any]) -> str:
+    """The department's report or why the finding came back, for the sheet that goes out."""
+    if f.get("returned"):
+        r = f["returned"]
+        return f"{r['label']}：{r['reason'] or ''}".rstrip("：")
+    fb = f.get("feedback")
+    if fb and fb["state"] == PENDING and f.get("waiting"):
+        return f"已反馈整改，待复核：{fb['note']}"
+    if fb and fb["state"] == REJECTED:
+        return f"复核不通过：{fb['reason']}"
+    return ""
+
+
+def by_department(rows: list[list[Any]]) -> dict[str, list[list[Any]]]:
+    groups: dict[str, list[list[Any]]] = {}
     for row in rows:
-        groups.setdefault(row[5], []).append(row)
+        groups.setdefault(row[DEPARTMENT_COLUMN], []).append(row)
     return dict(sorted(groups.items(), key=lambda kv: (kv[0] == UNASSIGNED, kv[0])))
 
 
-def to_xlsx(findings: list[dict[str, Any]], *, split: bool = False) -> bytes:
-    rows = rows_of(findings)
+def to_xlsx(findings: list[dict[str, Any]], *, split: bool = False, link: Callable[[int], str] | None = None,
+            title: str = "整改清单") -> bytes:
+    rows = rows_of(findings, link)
     groups = by_department(rows) if split else {"整改清单": rows}
     wb = Workbook()
     wb.remove(wb.active)
     used: set[str] = set()
+    last = get_column_letter(len(HEADERS))
     for name, group in (groups or {"整改清单": []}).items():
         ws = wb.create_sheet(_sheet_title(name, used))
+        ws.append([title if not split else f"{title}（{name}）"])
+        ws.merge_cells(f"A1:{last}1")
+        ws["A1"].font = Font(bold=True, size=14)
         ws.append(HEADERS)
-        for cell in ws[1]:
+        for cell in ws[2]:
             cell.font = Font(bold=True)
         for n, row in enumerate(group, 1):
             ws.append([n, *row])
@@ -81,17 +119,25 @@ def to_xlsx(findings: list[dict[str, Any]], *, split: bool = False) -> bytes:
                 if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
                     cell.data_type = "s"  # text, never a formula
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for i, width in enumerate(WIDTHS):
-            ws.column_dimensions[chr(ord("A") + i)].width = width
-        ws.freeze_panes = "A2"
+            url = row[-1]
+            if url:
+                ws.cell(ws.max_row, len(HEADERS)).hyperlink = url
+        for i, width in enumerate(WIDTHS, 1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        ws.auto_filter.ref = f"A2:{last}{max(2, ws.max_row)}"
+        ws.freeze_panes = "A3"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def to_csv(findings: list[dict[str, Any]], *, split: bool = False) -> bytes:
-    """UTF-8 with a BOM, so Excel and WPS open it cleanly; grouped by department with `split`."""
-    rows = rows_of(findings)
+def to_csv(findings: list[dict[str, Any]], *, split: bool = False,
+           link: Callable[[int], str] | None = None) -> bytes:
+    """UTF-8 with a BOM, so Excel and WPS open it cleanly; grouped by department with `split`.
+
+    The header is the first line (no title row), so other tools read it as a table.
+    """
+    rows = rows_of(findings, link)
     if split:
         rows = [r for group in by_department(rows).values() for r in group]
     buf = io.StringIO()
@@ -102,16 +148,41 @@ def to_csv(findings: list[dict[str, Any]], *, split: bool = False) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-def _csv_safe(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+def _csv_safe(value: Any) -> Any:
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
+def _scope(findings: list[dict[str, Any]], f: Any, department: str | None) -> list[str]:
+    """What the sheet holds: the site (when there is one), the kind, the department."""
+    sites = {r["site"] for r in findings if r.get("site")}
+    kind = KIND_LABELS.get(f.kind, "全部类型")
+    return [*(sorted(sites) if len(sites) == 1 else []), kind, *([department] if department else [])]
+
+
+def title(findings: list[dict[str, Any]], f: Any, department: str | None) -> str:
+    """The title row, e.g. 整改清单 · 示范区政府门户 · 错敏词 · 区司法局 · 导出于 2026-12-01 08:30."""
+    return " · ".join(["整改清单", *_scope(findings, f, department),
+                       f"导出于 {localtime.now():%Y-%m-%d %H:%M}"])
+
+
+def file_name(findings: list[dict[str, Any]], f: Any, department: str | None, fmt: str) -> str:
+    """e.g. 整改清单-示范区政府门户-错敏词-区司法局-20261201.xlsx"""
+    parts = ["整改清单", *_scope(findings, f, department), f"{localtime.today():%Y%m%d}"]
+    return "-".join(_FILE_BAD.sub("_", p).strip("_.") or "_" for p in parts) + f".{fmt}"
+
+
+def ascii_name(f: Any, fmt: str) -> str:
+    """The fallback name for clients without RFC 6266 (filename*)."""
+    kind = f.kind if f.kind in KIND_LABELS else "all"
+    return f"zhenggai-qingdan-{kind}-{localtime.today():%Y%m%d}.{fmt}"
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
     base = _SHEET_BAD.sub("_", name).strip("'") or UNASSIGNED
     base = base[:31]
-    title, n = base, 2
-    while title.lower() in used:
+    sheet, n = base, 2
+    while sheet.lower() in used:
         suffix = f"({n})"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(title.lower())
-    return title
+        sheet, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(sheet.lower())
+    return sheet

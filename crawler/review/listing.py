@@ -1,7 +1,12 @@
 """What the review screen and the export show: the filters and the findings they select.
 
 Department (责任单位) and column (栏目) belong to pages, not findings: a finding is shown
-when any of its pages matches, and only the matching pages are listed and exported.
+when any of its pages matches, and only the matching pages are listed and exported. A
+department account is always held to its own pages (`own`), whatever the query says.
+
+Each selected finding is annotated with what the screen shows beside its status: its last
+recheck, only when that recheck belongs to the current status; its 整改反馈 (a report
+waiting for the web office, or one sent back); and whether a fix did not hold (整改未通过).
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from crawler.labels import SEVERITY_LABELS, category_label
+from crawler.localtime import parse
 from crawler.recheck import latest_rechecks
-from crawler.render import SEVERITY_LABELS, category_label
-from crawler.store.lifecycle import OPEN, STATUS_LABELS, STATUSES
+from crawler.store import feedback
+from crawler.store.lifecycle import OPEN, RECTIFIED, STATUS_LABELS, STATUSES
 from crawler.store.queries import list_findings
 from crawler.store.sites import UNASSIGNED, SiteInfo, load_sites, owner_of
 
@@ -24,6 +31,11 @@ TABS = (("dead_link", "错链"), ("unverified_link", "待核实链接"), ("wordi
         ("privacy", "隐私信息"))
 ALL_KINDS = "all"
 PER_PAGE = 100
+# Work queues: reports waiting for the web office (待复核), and findings sent back (被退回:
+# a report not accepted, or a fix that did not hold).
+WAITING, RETURNED = "waiting", "returned"
+QUEUE_LABELS = {WAITING: "待复核", RETURNED: "被退回"}
+_SEVERITY_RANK = {"serious": 0, "general": 1}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -38,6 +50,9 @@ class Filters:
     since: str = ""  # first seen on or after, YYYY-MM-DD
     until: str = ""  # first seen on or before
     q: str = ""
+    queue: str = ""  # waiting | returned | "" (any)
+    home: bool = False  # only findings on the home page (首页)
+    new: bool = False  # only findings first seen by their site's last run
     page: int = 1
 
     @classmethod
@@ -59,6 +74,9 @@ class Filters:
         for name in ("since", "until"):
             value = (args.get(name) or "").strip()
             setattr(f, name, value if _DATE.match(value) else "")
+        f.queue = args.get("queue", "") if args.get("queue") in QUEUE_LABELS else ""
+        f.home = args.get("home") == "1"
+        f.new = args.get("new") == "1"
         try:
             f.page = max(1, int(args.get("page", "1")))
         except ValueError:
@@ -73,15 +91,21 @@ class Filters:
         for fld in fields(self):
             value = values[fld.name]
             if fld.name == "status" or value != getattr(default, fld.name):
-                out[fld.name] = value
+                out[fld.name] = int(value) if isinstance(value, bool) else value
         return out
 
 
-def select(db: Database, f: Filters) -> list[dict[str, Any]]:
-    """The findings the filters select, each with `shown` (its matching pages, annotated)."""
+def select(db: Database, f: Filters, *, own: str | None = None) -> list[dict[str, Any]]:
+    """The findings the filters select, each with `shown` (its matching pages, annotated).
+
+    `own` is a department account's 责任单位: only its pages count, whatever `f` says.
+    Serious before general before suspect; within each, home-page problems first.
+    """
     kind = None if f.kind == ALL_KINDS else f.kind
     rows = list_findings(db, kind=kind, status=f.status or None)
     sites = load_sites(db)
+    last_runs = _last_runs(db) if f.new else {}
+    first_runs = dict(db.execute("SELECT id, first_run FROM findings").fetchall()) if f.new else {}
     q = f.q.lower()
     out = []
     for row in rows:
@@ -92,21 +116,101 @@ def select(db: Database, f: Filters) -> list[dict[str, Any]]:
         day = (row["first_seen"] or "")[:10]
         if (f.since and day < f.since) or (f.until and day > f.until):
             continue
+        if f.home and not row["home_page"]:
+            continue
+        if f.new and first_runs.get(row["id"]) != last_runs.get(row["site"]):
+            continue
         pages = _pages(row, sites)
         shown = [p for p in pages if (not f.department or p["department"] == f.department)
-                 and (not f.column or p["column"] == f.column)]
-        if (f.department or f.column) and not shown:
+                 and (not f.column or p["column"] == f.column)
+                 and (own is None or p["department"] == own)]
+        if (f.department or f.column or own is not None) and not shown:
             continue
         if q and q not in _haystack(row, shown):
             continue
         out.append({**row, "shown": shown, "all_pages": pages})
-    if out:
-        checks = latest_rechecks(db, [r["id"] for r in out])
-        unverified = unverified_ids(db)
-        for r in out:
-            r["recheck"] = checks.get(r["id"])
-            r["unverified"] = r["id"] in unverified
+    annotate(db, out)
+    if f.queue:
+        out = [r for r in out if (r["waiting"] if f.queue == WAITING else r["returned"])]
+    out.sort(key=lambda r: (_SEVERITY_RANK.get(r["severity"], 2), not r["home_page"], r["id"]))
     return out
+
+
+def annotate(db: Database, rows: list[dict[str, Any]]) -> None:
+    """Add recheck, feedback, waiting, returned and unverified to each row (see the module doc)."""
+    if not rows:
+        return
+    ids = [r["id"] for r in rows]
+    changed: dict[int, str | None] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        changed.update(db.execute(
+            f"SELECT id, status_changed_at FROM findings WHERE id IN ({','.join('?' * len(chunk))})", chunk
+        ).fetchall())
+    checks = latest_rechecks(db, ids)
+    reports = feedback.latest(db, ids)
+    last_events = _last_events(db, ids)
+    unverified = unverified_ids(db)
+    for r in rows:
+        r["status_changed_at"] = changed.get(r["id"])
+        r["recheck"] = _current_recheck(r, checks.get(r["id"]))
+        fb = reports.get(r["id"])
+        r["feedback"] = fb if fb and fb["current"] else None
+        r["waiting"] = bool(r["feedback"] and r["feedback"]["state"] == feedback.PENDING
+                            and r["status"] == OPEN)
+        r["returned"] = _returned(r, r["feedback"], last_events.get(r["id"]))
+        r["unverified"] = r["id"] in unverified
+
+
+def _current_recheck(row: dict[str, Any], check: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The last recheck, if it was made in the current status: a 疑似未整改 from before a fix
+    was reported, or one that already sent the finding back, says nothing about now."""
+    if not check or check["status"] != row["status"]:
+        return None
+    changed = parse(row.get("status_changed_at"))
+    if changed and (parse(check["at"]) or changed) < changed:
+        return None
+    return check
+
+
+def _returned(row: dict[str, Any], fb: dict[str, Any] | None, event: dict[str, Any] | None
+              ) -> dict[str, Any] | None:
+    """Why an open finding is back on the list, if it was sent back: a report the web office
+    did not accept (复核不通过), or a fix that did not hold (整改未通过)."""
+    if row["status"] != OPEN:
+        return None
+    if fb and fb["state"] == feedback.REJECTED:
+        return {"label": "复核不通过", "at": fb["decided_at"], "by": fb["decided_by"], "reason": fb["reason"]}
+    if event and event["from_status"] == RECTIFIED and event["to_status"] == OPEN:
+        label = "整改未通过"
+        reason = (event["note"] or "").removeprefix(f"{label}：")  # a recheck's note says it already
+        return {"label": label, "at": event["at"], "by": event["actor"], "reason": reason}
+    return None
+
+
+def _last_events(db: Database, ids: list[int]) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for r in db.query(
+            "SELECT * FROM events WHERE id IN (SELECT max(id) FROM events "
+            f"WHERE finding_id IN ({','.join('?' * len(chunk))}) GROUP BY finding_id)", chunk,
+        ):
+            out[r["finding_id"]] = dict(r)
+    return out
+
+
+def _last_runs(db: Database) -> dict[str, int]:
+    """Each site's last finished run (complete or not)."""
+    return dict(db.execute(
+        "SELECT site, max(id) FROM runs WHERE status != 'running' GROUP BY site").fetchall())
+
+
+def owned_ids(db: Database, department: str, ids: list[int]) -> set[int]:
+    """Those of `ids` that have a current page owned by `department`."""
+    sites = load_sites(db)
+    return {row["id"] for row in list_findings(db, ids=ids)
+            if any(p["department"] == department for p in _pages(row, sites))}
 
 
 def unconfirmed_suspects(db: Database) -> int:
@@ -126,12 +230,14 @@ def unverified_ids(db: Database) -> set[int]:
     ).fetchall()}
 
 
-def select_one(db: Database, row: dict[str, Any]) -> dict[str, Any]:
-    """One list_findings record with its pages annotated and its last recheck."""
+def select_one(db: Database, row: dict[str, Any], *, own: str | None = None) -> dict[str, Any]:
+    """One list_findings record with its pages annotated (a department's own only) and its
+    recheck and feedback state."""
     pages = _pages(row, load_sites(db))
-    last = latest_rechecks(db, [row["id"]]).get(row["id"])
-    return {**row, "shown": pages, "all_pages": pages, "recheck": last,
-            "unverified": row["id"] in unverified_ids(db)}
+    shown = [p for p in pages if own is None or p["department"] == own]
+    out = {**row, "shown": shown, "all_pages": pages}
+    annotate(db, [out])
+    return out
 
 
 def _pages(row: dict[str, Any], sites: dict[str, SiteInfo]) -> list[dict[str, Any]]:
@@ -155,7 +261,13 @@ def _haystack(row: dict[str, Any], pages: list[dict[str, Any]]) -> str:
     return "\n".join(parts).lower()
 
 
-def tab_counts(db: Database, status: str) -> dict[str, int]:
+def tab_counts(db: Database, status: str, *, own: str | None = None) -> dict[str, int]:
+    if own is not None:  # a department: its own pages decide, as on the list itself
+        found = select(db, Filters(kind=ALL_KINDS, status=status), own=own)
+        counts: dict[str, int] = {}
+        for r in found:
+            counts[r["kind"]] = counts.get(r["kind"], 0) + 1
+        return counts
     sql = "SELECT kind, count(*) FROM findings"
     params: list[str] = []
     if status:

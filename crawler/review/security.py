@@ -55,7 +55,7 @@ def _check_csrf() -> None:
     expected = session.get(CSRF_FIELD)
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
     if not expected or not hmac.compare_digest(str(expected), sent):
-        abort(400, description="缺少或无效的 CSRF 令牌，请刷新页面后重试。")
+        abort(400, description="页面已过期或缺少安全令牌（防跨站请求），请刷新页面后重试。")
 
 
 def _check_login():

@@ -1,18 +1,21 @@
-"""Routes of the review UI. GET only reads; every change is a POST with a CSRF token."""
+"""Pages of the review UI (GET only reads): the overview, the list, a finding, exports,
+the whitelist, the reports and the login. The changes (POST) are in ``actions``.
+
+Every page goes through the account's scope (crawler.review.roles): a department sees only
+findings on its own pages. Every word shown comes from crawler.labels, every time through
+the ``when`` filter (crawler.localtime).
+"""
 
 from __future__ import annotations
 
 import io
 import math
-from datetime import date
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
-    g,
     redirect,
     render_template,
     request,
@@ -20,17 +23,18 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from crawler.errors import DuwangError
-from crawler.recheck import RESULT_LABELS, recheck, rechecks_of
-from crawler.render import KIND_LABELS, SEVERITY_LABELS, category_label
-from crawler.review import export, listing, snapshot
-from crawler.review.accounts import verify_user
+from crawler import labels, localtime
+from crawler.recheck import RESULT_LABELS, rechecks_of
+from crawler.report.errors import ReportError
+from crawler.review import export, listing, overview, roles, snapshot
+from crawler.review.accounts import ROLE_LABELS, verify_user
 from crawler.review.app import get_db
 from crawler.review.security import sign_in
-from crawler.store import snapshots
+from crawler.store import feedback, snapshots
 from crawler.store.lifecycle import (
     FALSE_POSITIVE,
     IGNORED,
@@ -39,9 +43,8 @@ from crawler.store.lifecycle import (
     STAFF_TRANSITIONS,
     STATUS_LABELS,
     WHITELIST_SCOPES,
-    confirm,
     history,
-    mark,
+    whitelist_entries,
     whitelist_rows,
 )
 from crawler.store.queries import list_findings
@@ -54,30 +57,51 @@ SNAPSHOT_CSP = (
     "sandbox; default-src 'none'; img-src http: https: data:; style-src http: https: 'unsafe-inline'; "
     "font-src http: https: data:; form-action 'none'; base-uri http: https:"
 )
+# Our own report and chart: inline styles and SVG (pygal), never a script.
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+              "form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
 
 _MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
+# Werkzeug's own descriptions are English: a person reads these instead.
+_HTTP_MESSAGES = {
+    400: "请求无效，请刷新页面后重试。", 403: "没有权限进行此操作。", 404: "页面不存在。",
+    405: "不支持这种请求方式。", 413: "提交的内容过多。",
+}
 
 
 @bp.record_once
-def _labels(state) -> None:
+def _globals(state) -> None:
     """Labels and helpers as template globals, so imported macros see them too."""
     state.app.jinja_env.globals.update({
-        "STATUS_LABELS": STATUS_LABELS, "KIND_LABELS": KIND_LABELS, "SEVERITY_LABELS": SEVERITY_LABELS,
-        "RESULT_LABELS": RESULT_LABELS, "category_label": category_label, "TABS": listing.TABS,
-        "highlight": listing.highlight, "WHITELIST_SCOPES": WHITELIST_SCOPES,
+        "STATUS_LABELS": STATUS_LABELS, "KIND_LABELS": labels.KIND_LABELS,
+        "SEVERITY_LABELS": labels.SEVERITY_LABELS, "RESULT_LABELS": RESULT_LABELS,
+        "FIELD_LABELS": labels.FIELD_LABELS, "QUEUE_LABELS": listing.QUEUE_LABELS,
+        "FEEDBACK_LABELS": feedback.STATE_LABELS, "ROLE_LABELS": ROLE_LABELS,
+        "category_label": labels.category_label, "error_label": labels.error_label,
+        "detail_label": labels.recheck_detail_label, "actor_label": labels.actor_label,
+        "run_state": labels.run_state_label, "TABS": listing.TABS, "highlight": listing.highlight,
+        "WHITELIST_SCOPES": WHITELIST_SCOPES, "is_admin": roles.is_admin, "account": roles.account,
     })
+    state.app.jinja_env.filters.update({"when": localtime.minute, "day": localtime.day,
+                                        "ago": localtime.ago})
 
 
 @bp.app_errorhandler(HTTPException)
 def _error(exc: HTTPException) -> Response | tuple[str, int | None]:
-    message = exc.description if (exc.code or 500) < 500 else "服务器内部错误。"
+    code = exc.code or 500
+    if code >= 500:
+        message = "服务器内部错误。"
+    elif exc.description and exc.description != type(exc).description:
+        message = exc.description  # ours, in Chinese
+    else:
+        message = _HTTP_MESSAGES.get(code, "请求无法完成。")
     try:
-        return render_template("error.html", code=exc.code, message=message), exc.code
+        return render_template("error.html", code=code, message=message), code
     except Exception:  # e.g. a request refused before URLs can be built (untrusted Host)
-        return Response(f"{exc.code} {message}", exc.code, mimetype="text/plain")
+        return Response(f"{code} {message}", code, mimetype="text/plain; charset=utf-8")
 
 
 @bp.app_template_filter("href")
@@ -86,20 +110,57 @@ def _href(url: str | None) -> str:
     return url if url and url.lower().startswith(("http://", "https://")) else "#"
 
 
+# --- the overview (概览) ---------------------------------------------------------------------
+
+
 @bp.get("/")
-def index() -> str:
-    f = listing.Filters.from_args(request.args)
+def home() -> Response | str:
+    if not roles.is_admin():
+        return redirect(url_for("review.index"))
     db = get_db()
-    found = listing.select(db, f)
+    return render_template("overview.html", o=overview.build(db), reports=overview.report_links())
+
+
+@bp.get("/overview/trend.svg")
+def trend_svg() -> Response:
+    roles.require_admin()
+    response = Response(overview.trend_svg(overview.trend(get_db())), mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = REPORT_CSP
+    return response
+
+
+# --- the rectification list (整改清单) ---------------------------------------------------------
+
+
+@bp.get("/list")
+def index() -> str:
+    db = get_db()
+    own = roles.department()
+    f = listing.Filters.from_args(request.args)
+    if own is not None:
+        f.department = ""  # a department's scope is `own`, not a filter it could change
+    found = listing.select(db, f, own=own)
     pages = max(1, math.ceil(len(found) / listing.PER_PAGE))
     f.page = min(f.page, pages)
     start = (f.page - 1) * listing.PER_PAGE
+    open_now = listing.select(db, listing.Filters(kind=listing.ALL_KINDS, status=OPEN), own=own)
+    in_queue = {listing.WAITING: [r for r in open_now if r["waiting"]],
+                listing.RETURNED: [r for r in open_now if r["returned"]]}
+    queues = {q: len(rows) for q, rows in in_queue.items()}
+    counts = listing.tab_counts(db, f.status, own=own)
+    if f.queue:  # the tabs count what is in the queue, so staff see where it is
+        counts = {}
+        for r in in_queue[f.queue]:
+            counts[r["kind"]] = counts.get(r["kind"], 0) + 1
+    targets = [RECTIFIED, FALSE_POSITIVE, IGNORED, OPEN]  # the usual verdict first
     return render_template(
         "list.html", f=f, rows=found[start:start + listing.PER_PAGE], total=len(found), pages=pages,
         unverified=sum(r["unverified"] for r in found),
-        suspects=listing.unconfirmed_suspects(db),
-        counts=listing.tab_counts(db, f.status), options=listing.options(db, f.kind),
-        targets=[RECTIFIED, FALSE_POSITIVE, IGNORED, OPEN],  # the usual verdict first
+        suspects=listing.unconfirmed_suspects(db) if own is None else 0,
+        counts=counts, options=listing.options(db, f.kind),
+        queues=queues, targets=targets, runs=overview.last_runs(db),
+        # A 待核实 link is not a thing to fix: nothing is chosen for it until staff look.
+        choose_first=f.kind == "unverified_link",
     )
 
 
@@ -110,16 +171,50 @@ def _finding_row(db, finding_id: int) -> dict:
     return rows[0]
 
 
+def _back_target(raw: str | None) -> str | None:
+    """The list a detail page was opened from (its filters kept), if it is one of ours."""
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc or parts.path != url_for("review.index"):
+        return None
+    return raw
+
+
+def _neighbours(db, back: str | None, finding_id: int) -> tuple[int | None, int | None]:
+    """The previous and next finding of the list `back` (上一条/下一条)."""
+    if not back:
+        return None, None
+    args = MultiDict(parse_qsl(urlsplit(back).query, keep_blank_values=True))
+    f = listing.Filters.from_args(args)
+    ids = [r["id"] for r in listing.select(db, f, own=roles.department())]
+    if finding_id not in ids:
+        return None, None
+    at = ids.index(finding_id)
+    return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
+
+
 @bp.get("/finding/<int:finding_id>")
 def finding(finding_id: int) -> str:
     db = get_db()
-    f = listing.select_one(db, _finding_row(db, finding_id))
+    own = roles.department()
+    f = listing.select_one(db, _finding_row(db, finding_id), own=own)
+    if not roles.visible(f):
+        abort(404, description=f"没有编号为 {finding_id} 的本单位问题。")
     trail = [{"type": "status", **e} for e in history(db, finding_id)]
     trail += [{"type": "recheck", **r} for r in rechecks_of(db, finding_id)]
-    trail.sort(key=lambda e: e["at"])
+    for fb in feedback.of(db, finding_id):
+        trail.append({"type": "feedback", **fb})
+        if fb["state"] == feedback.REJECTED:
+            trail.append({"type": "rejected", **fb, "at": fb["decided_at"], "actor": fb["decided_by"]})
+    trail.sort(key=lambda e: (localtime.parse(e["at"]) or localtime.now(), e["type"] == "status"))
+    back = _back_target(request.args.get("back"))
+    prev_id, next_id = _neighbours(db, back, finding_id)
     return render_template(
-        "finding.html", f=f, trail=trail, whitelist=whitelist_rows(db, finding_id),
+        "finding.html", f=f, trail=trail, whitelist=whitelist_rows(db, finding_id) if own is None else [],
         targets=sorted(STAFF_TRANSITIONS.get(f["status"], ()), key=list(STATUS_LABELS).index),
+        back=back, prev_id=prev_id, next_id=next_id,
+        choose_first=f["kind"] == "unverified_link",
     )
 
 
@@ -130,84 +225,90 @@ def page_snapshot(finding_id: int) -> Response:
     row, page = _finding_row(db, finding_id), request.args.get("page", "")
     if row["kind"] not in ("wording", "privacy"):
         abort(404, description="只有错敏词和隐私信息问题有页面快照。")
-    if page not in {o["page"] for o in row["occurrences"]}:
+    shown = listing.select_one(db, row, own=roles.department())["shown"]
+    if page not in {p["page"] for p in shown}:
         abort(404, description="这个页面不在该问题的所在页面中。")
     snap = snapshots.load(db, page)
     if snap is None:
         abort(404, description="这个页面没有快照：它在启用快照前被检查，此后内容没有变化。")
-    html, _ = snapshot.render(snap.html, snap.final_url, snap.taken_at, [row["text"] or ""])
+    html, _ = snapshot.render(snap.html, snap.final_url, localtime.minute(snap.taken_at), [row["text"] or ""])
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = SNAPSHOT_CSP
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
-@bp.post("/mark")
-def mark_findings() -> Response:
-    ids = _ids()
-    to = request.args.get("to") or request.form.get("status", "")
-    note = request.form.get("note", "").strip()[:1000]
-    scope = request.form.get("whitelist") or None
-    try:
-        events = mark(get_db(), ids, to, actor=g.user, note=note, whitelist=scope)
-    except DuwangError as exc:
-        flash(f"未能更改状态：{exc}", "error")
-    else:
-        flash(f"已将 {len(events)} 个问题标记为「{STATUS_LABELS[to]}」。", "ok")
-    return _back()
-
-
-@bp.post("/confirm")
-def confirm_findings() -> Response:
-    ids = _ids()
-    try:
-        confirm(get_db(), ids, actor=g.user)
-    except DuwangError as exc:
-        flash(f"未能确认：{exc}", "error")
-    else:
-        flash(f"已将 {len(ids)} 个疑似错误确认为错误。", "ok")
-    return _back()
-
-
-@bp.post("/recheck")
-def recheck_findings() -> Response:
-    ids = _ids()
-    try:
-        results = recheck(get_db(), ids, actor=g.user, timeout=current_app.config["REVIEW_RECHECK_TIMEOUT"])
-    except DuwangError as exc:
-        flash(f"未能复核：{exc}", "error")
-    else:
-        for r in results:
-            flash(f"问题 {r.finding_id} 复核结果：{r.label}", "ok" if r.result == "gone" else "warn")
-    return _back()
-
-
 @bp.get("/export.<fmt>")
 def export_list(fmt: str) -> Response:
     if fmt not in _MIME:
         abort(404)
+    own = roles.department()
     f = listing.Filters.from_args(request.args, all_kinds=True)
-    found = listing.select(get_db(), f)
-    split = request.args.get("by_department") == "1"
-    data = export.to_xlsx(found, split=split) if fmt == "xlsx" else export.to_csv(found, split=split)
-    stamp = f"{date.today():%Y%m%d}.{fmt}"
+    if own is not None:
+        f.department = ""
+    found = listing.select(get_db(), f, own=own)
+    split = request.args.get("by_department") == "1" and own is None
+
+    def link(finding_id: int) -> str:
+        return url_for("review.finding", finding_id=finding_id, _external=True)
+
+    name = export.file_name(found, f, own or f.department, fmt)
+    title = export.title(found, f, own or f.department)
+    data = (export.to_xlsx(found, split=split, link=link, title=title) if fmt == "xlsx"
+            else export.to_csv(found, split=split, link=link))
     response = send_file(io.BytesIO(data), mimetype=_MIME[fmt])
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"zhenggai-qingdan-{stamp}\"; filename*=UTF-8''{quote('整改清单-' + stamp)}"
+        f"attachment; filename=\"{export.ascii_name(f, fmt)}\"; filename*=UTF-8''{quote(name)}"
     )
     return response
+
+
+# --- whitelist, reports ----------------------------------------------------------------------
+
+
+@bp.get("/whitelist")
+def whitelist() -> str:
+    roles.require_admin()
+    show_revoked = request.args.get("revoked") == "1"
+    entries = whitelist_entries(get_db(), include_revoked=show_revoked)
+    return render_template("whitelist.html", entries=entries, show_revoked=show_revoked)
+
+
+@bp.get("/report/<kind>/<label>")
+def report(kind: str, label: str) -> Response:
+    """The monthly or annual report, rendered by the renderer `duwang report` uses."""
+    roles.require_admin()
+    fmt = "html"
+    if label.endswith(".xlsx"):
+        fmt, label = "xlsx", label[: -len(".xlsx")]
+    try:
+        content = overview.render_report(get_db(), kind, label, fmt, back=url_for("review.home"))
+    except ReportError:
+        abort(404, description="没有这个统计时限的报告。")
+    if fmt == "xlsx":
+        name = f"{overview.report_title(kind, label)}网站巡检报告.xlsx"
+        response = send_file(io.BytesIO(content), mimetype=_MIME["xlsx"])
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename=\"report-{label}.xlsx\"; filename*=UTF-8''{quote(name)}")
+        return response
+    response = Response(content, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = REPORT_CSP
+    return response
+
+
+# --- login -----------------------------------------------------------------------------------
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | tuple[str, int]:
     if not current_app.config["REVIEW_LOGIN_REQUIRED"]:
-        return redirect(url_for("review.index"))
+        return redirect(url_for("review.home"))
     error = ""
     if request.method == "POST":
         name = request.form.get("name", "").strip()
         if verify_user(get_db(), name, request.form.get("password", "")):
             sign_in(name)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         error = "用户名或密码错误。"
     return render_template("login.html", error=error), (401 if error else 200)
 
@@ -218,19 +319,7 @@ def logout() -> Response:
     return redirect(url_for("review.login"))
 
 
-def _ids() -> list[int]:
-    raw = [request.args["one"]] if "one" in request.args else request.form.getlist("ids")
-    try:
-        return [int(x) for x in raw]
-    except ValueError:
-        abort(400, description="问题编号必须是数字。")
-
-
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return url_for("review.index")
-
-
-def _back() -> Response:
-    return redirect(_safe_next(request.form.get("next")), code=303)
+    return url_for("review.home")

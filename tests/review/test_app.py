@@ -42,22 +42,22 @@ def client(db, db_path):
     return app.test_client()
 
 
-def token(client, path: str = "/") -> str:
+def token(client, path: str = "/list") -> str:
     return _TOKEN.search(client.get(path).get_data(as_text=True)).group(1)
 
 
 def test_tabs_and_highlight(client, db):
-    html = client.get("/?kind=wording").get_data(as_text=True)
+    html = client.get("/list?kind=wording").get_data(as_text=True)
     assert '<mark class="hit">再接再励</mark>' in html
     assert "再接再厉" in html  # the suggestion
     for label in ("错链", "待核实链接", "错敏词", "隐私信息"):
         assert label in html
-    links = client.get("/?kind=dead_link").get_data(as_text=True)
+    links = client.get("/list?kind=dead_link").get_data(as_text=True)
     assert "files/gone.pdf" in links and "首页" in links and "「附件」" in links
 
 
 def test_crawled_text_is_escaped(client):
-    html = client.get("/?kind=wording").get_data(as_text=True)
+    html = client.get("/list?kind=wording").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;<mark class=\"hit\">再接再励</mark>" in html
     r = client.get("/")
@@ -78,7 +78,7 @@ def test_crawled_text_is_escaped(client):
     ],
 )
 def test_filters(client, query, texts):
-    html = client.get("/?kind=wording&" + query).get_data(as_text=True)
+    html = client.get("/list?kind=wording&" + query).get_data(as_text=True)
     assert sorted(re.findall(r'<mark class="hit">([^<]*)</mark>', html)) == sorted(texts)
 
 
@@ -89,8 +89,8 @@ def test_mark_needs_csrf(client, db):
     assert client.post("/mark", data=bad).status_code == 400
     assert status_of(db, fid) == "open" and events(db) == []
     r = client.post("/mark", data={"ids": fid, "status": "rectified", "note": "已删",
-                                   "csrf_token": token(client), "next": "/?kind=dead_link"})
-    assert r.status_code == 303 and r.headers["Location"] == "/?kind=dead_link"
+                                   "csrf_token": token(client), "next": "/list?kind=dead_link"})
+    assert r.status_code == 303 and r.headers["Location"] == "/list?kind=dead_link"
     assert status_of(db, fid) == "rectified" and events(db)[-1][2:] == ("open", "rectified", "已删")
 
 
@@ -105,7 +105,7 @@ def test_impossible_transition_is_a_message(client, db):
     fid = finding_id(db, kind="dead_link")
     client.post("/mark", data={"ids": fid, "status": "open", "csrf_token": token(client)})
     html = client.get("/").get_data(as_text=True)
-    assert "未能更改状态" in html and "cannot become open" in html
+    assert "未能更改状态" in html and "不能改为「待整改」" in html
 
 
 def test_open_redirect_is_refused(client, db):
@@ -138,19 +138,30 @@ def test_export_csv(client):
     rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
     assert rows[0] == HEADERS
     assert [row[0] for row in rows[1:]] == ["1", "2", "3", "4"]
-    assert sorted(row[4] for row in rows[1:]) == [B, B, B, A]  # 3 findings: 2 pages, 1 and 1
-    formula = next(row for row in rows if "非盈利" in row[2])
-    assert formula[2].startswith("非盈利") and formula[3] == "非营利"
+    col = {h: HEADERS.index(h) for h in HEADERS}
+    assert sorted(row[col["所在页面"]] for row in rows[1:]) == [B, B, B, A]  # 3 findings: 2 pages, 1 and 1
+    formula = next(row for row in rows if "非盈利" in row[col["问题内容"]])
+    assert formula[col["问题内容"]].startswith("非盈利") and formula[col["建议修改"]] == "非营利"
+    assert formula[col["问题链接"]] == f"http://localhost/finding/{formula[col['编号']]}"
 
 
 def test_export_xlsx_one_row_per_page(client):
     r = client.get("/export.xlsx?kind=wording&q=再接再励")
     ws = load_workbook(io.BytesIO(r.data)).active
-    rows = list(ws.iter_rows(values_only=True))
-    assert list(rows[0]) == HEADERS
-    assert sorted(row[4] for row in rows[1:]) == [B, B, A]
-    assert {(row[4], row[6]) for row in rows[1:]} == {(A, "区融媒体中心"), (B, "区政府办公室")}
-    assert rows[1][1] == "错敏词（错别字）" and rows[1][3] == "再接再厉" and rows[1][8] == "待整改"
+    title, header, *rows = list(ws.iter_rows(values_only=True))
+    assert title[0].startswith("整改清单 · www.x.gov.cn · 错敏词 · 导出于 ")
+    assert list(header) == HEADERS and ws.auto_filter.ref == f"A2:O{len(rows) + 2}"
+    col = {h: HEADERS.index(h) for h in HEADERS}
+    assert sorted(row[col["所在页面"]] for row in rows) == [B, B, A]
+    assert {(row[col["所在页面"]], row[col["责任单位"]], row[col["栏目"]]) for row in rows} == {
+        (A, "区融媒体中心", "新闻中心"), (B, "区政府办公室", "未分配")}
+    first = rows[0]
+    assert (first[col["问题类型"]], first[col["建议修改"]], first[col["状态"]], first[col["严重程度"]]) == (
+        "错敏词（错别字）", "再接再厉", "待整改", "一般错误")
+    assert isinstance(first[col["编号"]], int) and not first[col["首页"]]
+    assert ws.cell(3, len(HEADERS)).hyperlink.target.endswith(f"/finding/{first[col['编号']]}")
+    name = r.headers["Content-Disposition"]
+    assert "filename*=UTF-8''" in name and "zhenggai-qingdan-wording-" in name
 
 
 def test_export_by_department_and_formula_guard(client, db):
@@ -159,8 +170,10 @@ def test_export_by_department_and_formula_guard(client, db):
     r = client.get("/export.xlsx?kind=all&by_department=1")
     wb = load_workbook(io.BytesIO(r.data))
     assert wb.sheetnames == ["区政府办公室", "区融媒体中心", "未分配"]
-    assert [row[4] for row in wb["未分配"].iter_rows(min_row=2, values_only=True)] == [HOME]  # the dead link
-    hostile = [c for row in wb["区政府办公室"].iter_rows(min_row=2) for c in row if c.value == evil]
+    page = HEADERS.index("所在页面")
+    # the dead link
+    assert [row[page] for row in wb["未分配"].iter_rows(min_row=3, values_only=True)] == [HOME]
+    hostile = [c for row in wb["区政府办公室"].iter_rows(min_row=3) for c in row if c.value == evil]
     assert hostile and all(c.data_type == "s" for c in hostile)  # stored as text, never a formula
     csv_text = client.get("/export.csv?kind=all").data.decode("utf-8-sig")
     assert "'" + evil.replace('"', '""') in csv_text and f",{evil}" not in csv_text
@@ -184,20 +197,20 @@ def login_app(db, db_path):
 
 
 def _login(c, password="correct horse"):
-    return c.post("/login?next=/%3Fkind%3Ddead_link", data={
+    return c.post("/login?next=/list%3Fkind%3Ddead_link", data={
         "name": "zhang", "password": password, "csrf_token": token(c, "/login")})
 
 
 def test_login_required(login_app, db):
     c = login_app.test_client()
-    r = c.get("/?kind=wording")
+    r = c.get("/list?kind=wording")
     assert r.status_code == 302 and r.headers["Location"].startswith("/login")
     assert c.get("/export.csv").status_code == 302
     form = {"ids": 1, "status": "rectified", "csrf_token": token(c, "/login")}
     assert c.post("/mark", data=form).status_code == 403
     assert _login(c, "wrong password").status_code == 401
     r = _login(c)
-    assert r.status_code == 302 and r.headers["Location"] == "/?kind=dead_link"
+    assert r.status_code == 302 and r.headers["Location"] == "/list?kind=dead_link"
     fid = finding_id(db, kind="dead_link")
     c.post("/mark", data={"ids": fid, "status": "rectified", "csrf_token": token(c)})
     assert events(db)[-1][1] == "zhang"  # the signed-in user is the actor
@@ -252,7 +265,7 @@ def test_no_account_no_public_binding(db, db_path):
 
 
 def test_all_kinds_is_for_exports_only(client):
-    page = client.get("/?kind=all").data.decode()
+    page = client.get("/list?kind=all").data.decode()
     assert ">None<" not in page and "再接再励" in page  # the default tab, not a mixed table
 
 
@@ -293,7 +306,7 @@ def test_snapshot_only_for_a_findings_own_text_pages(snap_client, fresh_db):
 def test_findings_not_verified_this_run_are_marked_and_counted(client, db):
     # The next night reads the home page and A, but not B (it could not be fetched).
     crawl(db, {HOME: [A, B, DEAD], A: []}, dead={DEAD}, hits={A: [hit()]})
-    html = client.get("/?kind=wording").get_data(as_text=True)
+    html = client.get("/list?kind=wording").get_data(as_text=True)
     assert 'id="unverified-count">2<' in html  # HOSTILE and FORMULA, both only on B
     assert html.count('class="unverified" title=') == 2
     assert status_of(db, finding_id(db, text="再接再励")) == "open"
@@ -304,12 +317,12 @@ def test_findings_not_verified_this_run_are_marked_and_counted(client, db):
 def test_suspects_have_their_own_filter_and_a_confirm_button(client, db):
     db.execute("UPDATE findings SET severity = 'suspect' WHERE text = '非盈利'")
     sid = finding_id(db, text="非盈利")
-    html = client.get("/?kind=wording").get_data(as_text=True)
+    html = client.get("/list?kind=wording").get_data(as_text=True)
     assert 'id="suspect-tab"' in html and "疑似错误（待确认）" in html
-    only = client.get("/?kind=wording&severity=suspect").get_data(as_text=True)
+    only = client.get("/list?kind=wording&severity=suspect").get_data(as_text=True)
     assert only.count('class="quick-confirm"') == 1
     resp = client.post(f"/confirm?one={sid}", data={"csrf_token": token(client), "next": "/"})
     assert resp.status_code == 303
     assert db.execute("SELECT confirmed_by FROM findings WHERE id = ?", [sid]).fetchone()[0]
-    assert 'id="suspect-tab"' not in client.get("/?kind=wording").get_data(as_text=True)
+    assert 'id="suspect-tab"' not in client.get("/list?kind=wording").get_data(as_text=True)
     assert "确认为错误" in client.get(f"/finding/{sid}").get_data(as_text=True)

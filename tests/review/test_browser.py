@@ -113,14 +113,14 @@ def _finding(db_file, text):
 
 
 def test_filter_the_list(page_, app_url, tmp_path):
-    page_.goto(app_url + "?kind=wording")
+    page_.goto(app_url + "list?kind=wording")
     assert _rows(page_).count() == 3  # the footer typo, 迫不急待, and the one beside the script text
     page_.fill("input[name=q]", "迫不急待")
     page_.click("#apply-filters")
     assert _rows(page_).count() == 1
     assert _rows(page_).first.locator("mark.hit").inner_text() == "迫不急待"
     assert "q=" in page_.url
-    page_.goto(app_url + "?kind=wording")
+    page_.goto(app_url + "list?kind=wording")
     page_.select_option("select[name=department]", "区政府办公室")
     page_.click("#apply-filters")
     texts = _rows(page_).locator("td.problem").all_inner_texts()
@@ -132,14 +132,14 @@ def test_filter_the_list(page_, app_url, tmp_path):
 
 
 def test_script_text_renders_as_text(page_, app_url, tmp_path):
-    page_.goto(app_url + "?kind=wording")
+    page_.goto(app_url + "list?kind=wording")
     row = _rows(page_).filter(has_text="alert(1)")
     # The context keeps 20 characters each side of the word; the page title is shown whole.
     assert "alert(1)</script>再接再励" in row.locator("td.problem").inner_text()
     assert row.locator("td.npages a").inner_text() == "<script>alert(1)</script>网友留言"
     assert row.locator("mark.hit").inner_text() == "再接再励"
     assert page_.locator("main script").count() == 0
-    page_.goto(app_url + "?kind=dead_link")
+    page_.goto(app_url + "list?kind=dead_link")
     link_row = _rows(page_).filter(has_text="old.html")
     assert "<img src=x onerror=alert(2)>" in link_row.inner_text()
     assert page_.locator("main img").count() == 0
@@ -150,7 +150,7 @@ def test_script_text_renders_as_text(page_, app_url, tmp_path):
 
 def test_mark_fixed_then_recheck(page_, app_url, db_file, portal, tmp_path):
     f = _finding(db_file, "迫不急待")
-    page_.goto(app_url + "?kind=wording&q=迫不急待")
+    page_.goto(app_url + "list?kind=wording&q=迫不急待")
     page_.locator(f"tr[data-id='{f['id']}'] button.quick-fix").click()
     assert "已将 1 个问题标记为「已整改」" in page_.locator("ul.flash").inner_text()
     assert _rows(page_).count() == 0  # gone from the open list
@@ -171,31 +171,34 @@ def test_mark_fixed_then_recheck(page_, app_url, db_file, portal, tmp_path):
 
 
 def test_export_xlsx(page_, app_url, db_file):
-    page_.goto(app_url + "?kind=wording")
+    page_.goto(app_url + "list?kind=wording")
     with page_.expect_download() as info:
         page_.click("#export-xlsx")
     download = info.value
     name = download.suggested_filename
     assert name.startswith("整改清单-") and name.endswith(".xlsx")
+    assert name.startswith("整改清单-127.0.0.1-错敏词-")  # the site, the kind, the date
     ws = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
-    rows = list(ws.iter_rows(values_only=True))
-    assert list(rows[0]) == HEADERS
+    _title, header, *rows = list(ws.iter_rows(values_only=True))
+    assert list(header) == HEADERS
+    col = {h: HEADERS.index(h) for h in HEADERS}
     db = open_db(db_file)
     expected = sorted(p for f in list_findings(db, kind="wording", status="open") for p in f["pages"])
     db.close()
-    assert sorted(r[4] for r in rows[1:]) == expected  # one row per page to fix
-    assert [r[0] for r in rows[1:]] == list(range(1, len(expected) + 1))
-    footer = [r for r in rows[1:] if r[2].startswith("再接再励（上下文：…让我们")]
+    assert sorted(r[col["所在页面"]] for r in rows) == expected  # one row per page to fix
+    assert [r[0] for r in rows] == list(range(1, len(expected) + 1))
+    footer = [r for r in rows if r[col["问题内容"]].startswith("再接再励（上下文：…让我们")]
     # home, news 1 and 2, the two notices
-    assert len(footer) == 5 and {r[3] for r in footer} == {"再接再厉"}
-    assert {r[6] for r in footer} == {"未分配", "区融媒体中心", "区政府办公室"}
+    assert len(footer) == 5 and {r[col["建议修改"]] for r in footer} == {"再接再厉"}
+    assert {r[col["责任单位"]] for r in footer} == {"未分配", "区融媒体中心", "区政府办公室"}
+    assert [r[col["首页"]] for r in footer].count("是") == 1
 
 
 def test_post_without_csrf_token_is_refused(page_, app_url, db_file):
     f = _finding(db_file, "再接再励")
     page_.goto(app_url)  # a session exists, so only the token is missing
     r = page_.request.post(app_url + "mark", form={"ids": str(f["id"]), "status": "ignored"})
-    assert r.status == 400 and "CSRF" in r.text()
+    assert r.status == 400 and "安全令牌" in r.text()
     data = urllib.parse.urlencode({"ids": f["id"], "status": "ignored"}).encode()
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(urllib.request.Request(app_url + "mark", data=data), timeout=10)

@@ -65,7 +65,7 @@ def test_recheck_cli(serve, fresh_db, db_path):
     crawl(fresh_db, {home: [gone]}, dead={gone}, site=netloc_key(home), home=home)
     fid = finding_id(fresh_db, kind="dead_link")
     proc = run_cli("recheck", str(fid), "--db", str(db_path), "--by", "li", check_exit=0)
-    assert f"{fid}: 疑似未整改" in proc.stdout and "HTTP 404" in proc.stdout
+    assert f"{fid}: 疑似未整改" in proc.stdout and "页面不存在（404）" in proc.stdout
     # Without ids: the findings staff marked rectified.
     run_cli("mark", str(fid), "--status", "rectified", "--db", str(db_path), check_exit=0)
     portal.add_route("/gone.html", Reply(body=page("恢复", "")))
@@ -87,7 +87,7 @@ def test_user_add_and_serve_refusal(made):
                     "duwang user add")
     proc = _duwang("user", "add", "zhang", "--password-stdin", "--db", str(path), stdin="s3cret-pass\n")
     assert proc.returncode == 0, proc.stderr
-    assert _duwang("user", "list", "--db", str(path)).stdout.split() == ["zhang"]
+    assert _duwang("user", "list", "--db", str(path)).stdout.split() == ["zhang", "管理员"]
     again = _duwang("user", "add", "zhang", "--password-stdin", "--db", str(path), stdin="another-pw\n")
     _one_line_error(again, "exists")
     _one_line_error(_duwang("user", "add", "wang", "--password-stdin", "--db", str(path), stdin="short\n"),
