@@ -14,11 +14,11 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime, timedelta
 from typing import Any
 
 from crawler import __version__
 from crawler.errors import DuwangError
+from crawler.localtime import minute
 
 STYLES = ("text", "wecom", "dingtalk", "json")
 CONTENT_MAX_BYTES = 2048  # 企业微信 text content limit; 钉钉 allows more
@@ -39,7 +39,6 @@ REASON_LABELS = {
     "page_failed": "有页面处理出错",
     "check_failed": "有链接检查处理出错",
 }
-CHINA_OFFSET = timedelta(hours=8)
 
 
 class NotifyError(DuwangError):
@@ -47,18 +46,9 @@ class NotifyError(DuwangError):
 
 
 def _time(value: Any) -> str:
-    """An ISO timestamp as `YYYY-MM-DD HH:MM:SS`; the offset is shown only when it is not +08:00."""
-    if not value:
-        return "—"
-    try:
-        dt = datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    text = dt.strftime("%Y-%m-%d %H:%M:%S")
-    offset = dt.utcoffset()
-    if offset is not None and offset != CHINA_OFFSET:
-        text += " UTC" + dt.strftime("%z")[:3] + ":" + dt.strftime("%z")[3:]
-    return text
+    """An ISO timestamp as `YYYY-MM-DD HH:MM` in Beijing time (DUWANG_TIMEZONE), whatever the
+    server's clock: what staff read everywhere (crawler.localtime)."""
+    return minute(str(value)) if value else "—"
 
 
 def _duration(seconds: Any) -> str:
@@ -87,7 +77,7 @@ def summary_text(summary: dict[str, Any]) -> str:
     reason = summary.get("reason") or ""
     state = "巡检完整" if complete else "巡检不完整"
     if not complete and reason:
-        state += f"（{REASON_LABELS.get(reason, reason)}）"
+        state += f"（{REASON_LABELS.get(reason, '其他原因')}）"  # never a code name
     g = summary.get
     lines = [
         f"【读网巡检】{g('site', '')} · {state}",

@@ -72,8 +72,8 @@ def test_text_payload_is_the_robot_text_message() -> None:
     assert payload["msgtype"] == "text"
     assert list(payload["text"]) == ["content"]
     content = payload["text"]["content"]
-    for expected in ("读网", "www.shifan.gov.cn", "巡检完整", "开始时间：2026-11-03 01:30:05",
-                     "结束时间：2026-11-03 02:31:07", "用时：1小时01分02秒", "页面数：1234",
+    for expected in ("读网", "www.shifan.gov.cn", "巡检完整", "开始时间：2026-11-03 01:30",
+                     "结束时间：2026-11-03 02:31", "用时：1小时01分02秒", "页面数：1234",
                      "新发现问题：5", "机器确认已整改：4", "错链/死链：9", "错敏词：3", "隐私信息：1"):
         assert expected in content, expected
     assert "不完整" not in content
@@ -107,14 +107,14 @@ def test_incomplete_run_says_so_with_reason() -> None:
     assert "巡检不完整（达到页面数上限）" in content
     assert "未将任何问题标记为已整改" in content
     assert "用时：1分00秒" in content
-    assert "结束时间：2026-11-02 17:31:07 UTC+00:00" in content
+    assert "结束时间：2026-11-03 01:31" in content  # a UTC server clock, read in Beijing time
 
 
 def test_missing_times_and_unknown_reason_do_not_break() -> None:
     summary = {**SUMMARY, "status": "incomplete", "reason": "weird", "started_at": None,
                "finished_at": "", "duration_s": None}
     content = build_payload(summary)["text"]["content"]
-    assert "巡检不完整（weird）" in content
+    assert "巡检不完整（其他原因）" in content  # a code name never reaches the group chat
     assert "开始时间：—" in content and "用时：—" in content
 
 
