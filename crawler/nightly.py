@@ -23,6 +23,10 @@ def crawl_sites(all_opts: list[CrawlOptions], log_file: str | None = None) -> li
         from crawler.logs import setup_file_logging
 
         setup_file_logging(log_file)
+    if any(opts.webhook for opts in all_opts):
+        from crawler.localtime import zone
+
+        zone()  # a bad DUWANG_TIMEZONE fails before the crawl, not in the notice after it
     results = run_crawls(all_opts)
     for opts, result in zip(all_opts, results, strict=True):
         if opts.webhook and result.summary is not None:

@@ -11,7 +11,7 @@ from crawler import labels, localtime
 from crawler.outcomes import CATEGORY_LABELS
 from crawler.report import build_report, parse_year
 from crawler.store import open_db
-from tests.conftest import run_cli
+from tests.conftest import closed_port, run_cli
 
 LATIN = re.compile(r"[A-Za-z]")
 
@@ -104,3 +104,13 @@ def test_run_states_and_actors():
     assert labels.run_state_label("incomplete", "max_pages") == "不完整（达到页面数上限）"
     assert labels.run_state_label("incomplete", "something_new") == "不完整（其他原因）"
     assert labels.actor_label("machine") == "系统" and labels.actor_label("王") == "王"
+
+
+def test_a_bad_zone_stops_a_crawl_with_a_webhook_before_it_starts(tmp_path, monkeypatch):
+    config = tmp_path / "duwang.toml"
+    config.write_text(f'[[site]]\nname = "测试"\nstart_urls = ["http://127.0.0.1:{closed_port()}/"]\n'
+                      f'webhook = "http://127.0.0.1:{closed_port()}/hook"\n', encoding="utf-8")
+    monkeypatch.setenv(localtime.ENV, "Nowhere/Town")
+    proc = run_cli("crawl", "--config", str(config), "--db", str(tmp_path / "x.db"))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "DUWANG_TIMEZONE" in proc.stderr
+    assert not (tmp_path / "x.db").exists()  # nothing was crawled
