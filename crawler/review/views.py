@@ -147,11 +147,14 @@ def index() -> str:
     in_queue = {listing.WAITING: [r for r in open_now if r["waiting"]],
                 listing.RETURNED: [r for r in open_now if r["returned"]]}
     queues = {q: len(rows) for q, rows in in_queue.items()}
-    counts = listing.tab_counts(db, f.status, own=own)
-    if f.queue:  # the tabs count what is in the queue, so staff see where it is
-        counts = {}
-        for r in in_queue[f.queue]:
+    if f.queue or (own is not None and f.status == OPEN):
+        # The tabs count what is in the queue (so staff see where it is), or what a
+        # department has open: both are in `open_now` already.
+        counts: dict[str, int] = {}
+        for r in in_queue[f.queue] if f.queue else open_now:
             counts[r["kind"]] = counts.get(r["kind"], 0) + 1
+    else:
+        counts = listing.tab_counts(db, f.status, own=own)
     targets = [RECTIFIED, FALSE_POSITIVE, IGNORED, OPEN]  # the usual verdict first
     return render_template(
         "list.html", f=f, rows=found[start:start + listing.PER_PAGE], total=len(found), pages=pages,
