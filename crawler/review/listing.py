@@ -19,6 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from crawler.labels import SEVERITY_LABELS, category_label
+from crawler.localtime import day as local_day
 from crawler.localtime import parse
 from crawler.recheck import latest_rechecks
 from crawler.store import feedback
@@ -113,7 +114,7 @@ def select(db: Database, f: Filters, *, own: str | None = None) -> list[dict[str
             continue
         if f.severity and row["severity"] != f.severity:
             continue
-        day = (row["first_seen"] or "")[:10]
+        day = local_day(row["first_seen"])  # the date staff read on screen
         if (f.since and day < f.since) or (f.until and day > f.until):
             continue
         if f.home and not row["home_page"]:
