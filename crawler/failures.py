@@ -43,6 +43,8 @@ def classify_exception(exc: BaseException, redirect_urls: list[str] | None = Non
         return Verdict(DEAD, "timeout", detail)
     if isinstance(exc, DownloadCancelledError) and "maxsize" in lowered.replace(" ", ""):
         return Verdict(UNVERIFIED, "too_large", detail)
+    if isinstance(exc, IgnoreRequest) and "download_maxsize" in lowered:  # a gzip body expanding past it
+        return Verdict(UNVERIFIED, "too_large", detail)
     if any(word in lowered for word in _TLS_WORDS):
         return Verdict(DEAD, "tls", detail)
     if isinstance(

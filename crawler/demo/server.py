@@ -50,6 +50,8 @@ class Reply:
     reset: bool = False
     # When set, HEAD answers this status (e.g. 405) while GET answers normally.
     head_status: int | None = None
+    # No Content-Length: the body ends when the connection closes (as HTTP/1.0 allows).
+    no_length: bool = False
 
     def body_bytes(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -180,7 +182,9 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in reply.headers.items():
             if key.lower() != "server":
                 self.send_header(key, value)
-        if status not in _NO_BODY_STATUSES and status >= 200 and "content-length" not in names:
+        if reply.no_length:
+            self.close_connection = True
+        elif status not in _NO_BODY_STATUSES and status >= 200 and "content-length" not in names:
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if not head and status not in _NO_BODY_STATUSES and body:

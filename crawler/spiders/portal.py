@@ -32,7 +32,7 @@ from crawler.links import (
     title_and_heading,
     unusable_href,
 )
-from crawler.outcomes import DEAD, INVALID_URL, OK, Soft404, Verdict, classify_status
+from crawler.outcomes import DEAD, INVALID_URL, OK, UNVERIFIED, Soft404, Verdict, classify_status
 from crawler.store import open_db
 from crawler.store.memory import CrawlMemory
 from crawler.stylesheets import STYLESHEET_EXTENSION, decode_stylesheet, is_stylesheet
@@ -93,12 +93,15 @@ class PortalSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.setup(CrawlConfig.from_settings(crawler.settings),
                      crawler.settings.getbool("DUWANG_TEXTCHECK_ENABLED", True))
+        spider._maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
         crawler.signals.connect(spider.on_bytes, signal=signals.bytes_received)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
         return spider
+
+    _maxsize = 0  # DOWNLOAD_MAXSIZE (from_crawler)
 
     def setup(self, cfg: CrawlConfig, text_checks: bool = True) -> None:
         self.cfg = cfg
@@ -144,6 +147,10 @@ class PortalSpider(Spider):
         method = method or ("GET" if kind == PAGE else "HEAD")
         headers = {}
         meta = {"duwang_key": key, "duwang_kind": kind, "duwang_depth": depth, "duwang_internal": internal}
+        if kind == CHECK:
+            # A check reads one chunk, however big the file: a big attachment is alive
+            # when its first bytes come (its Content-Length must not cancel the GET).
+            meta["download_maxsize"] = 0
         if kind == PAGE and _stylesheet_path(url):
             meta["duwang_css"] = True  # read whatever plain type it is served as
         if kind == PAGE and conditional and (known := self.memory.page(key)):
@@ -240,8 +247,14 @@ class PortalSpider(Spider):
                 raise StopDownload(fail=False)
 
     def on_bytes(self, data: bytes, request: Request, **kwargs) -> None:
-        if request.meta.get("duwang_kind") == CHECK:
+        meta = request.meta
+        if meta.get("duwang_kind") == CHECK:
             raise StopDownload(fail=False)
+        # Without a Content-Length, Scrapy cancels a body past DOWNLOAD_MAXSIZE with a bare
+        # DownloadCancelledError: remember why, so the page is too large, not dead.
+        got = meta["duwang_bytes"] = meta.get("duwang_bytes", 0) + len(data)
+        if self._maxsize and got > self._maxsize:
+            meta["duwang_oversize"] = True
 
     # --- callbacks ------------------------------------------------------------------
 
@@ -501,7 +514,10 @@ class PortalSpider(Spider):
             if is_start:
                 self.start_problems[_original_url(request)] = "disallowed by robots.txt (--obey-robots)"
             return
-        verdict = classify_exception(failure.value, [*meta.get("redirect_urls", []), request.url])
+        if meta.get("duwang_oversize"):
+            verdict = Verdict(UNVERIFIED, "too_large", f"body over DOWNLOAD_MAXSIZE ({self._maxsize} bytes)")
+        else:
+            verdict = classify_exception(failure.value, [*meta.get("redirect_urls", []), request.url])
         if request.method == "HEAD" and verdict.category in HEAD_RETRY_CATEGORIES:
             yield self._fallback_get(request)
             return
