@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -13,6 +15,7 @@ from scrapy.exceptions import (
 )
 from twisted.internet import error as txerror
 
+from crawler.addresses import BLOCKED_ADDRESS, MARKER, REFUSED_NAMES
 from crawler.outcomes import DEAD, UNVERIFIED, Verdict
 
 _TLS_WORDS = ("ssl", "tls", "certificate", "handshake")
@@ -35,7 +38,12 @@ def classify_exception(exc: BaseException, redirect_urls: list[str] | None = Non
         urls = redirect_urls or []
         loop = len(set(urls)) < len(urls)
         return Verdict(DEAD, "redirect_loop" if loop else "too_many_redirects", detail)
+    if MARKER in detail:  # crawler.addresses refused it: never requested
+        return Verdict(DEAD, BLOCKED_ADDRESS, detail)
     if isinstance(exc, CannotResolveHostError | txerror.DNSLookupError):
+        host = (urlsplit(redirect_urls[-1]).hostname or "") if redirect_urls else ""
+        if host in REFUSED_NAMES:  # resolved, to an address that is refused
+            return Verdict(DEAD, BLOCKED_ADDRESS, f"{MARKER}: {REFUSED_NAMES[host]}")
         return Verdict(DEAD, "dns", detail)
     if isinstance(exc, DownloadConnectionRefusedError | txerror.ConnectionRefusedError):
         return Verdict(DEAD, "refused", detail)

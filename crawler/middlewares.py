@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import DownloadTimeoutError
+from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
 from scrapy.http import HtmlResponse, Response
+from scrapy.resolver import CachingThreadedResolver
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import error as txerror
 
+from crawler.addresses import MARKER, REFUSED_NAMES, AddressPolicy, site_addresses
 from crawler.config import CrawlConfig
 from crawler.encoding import better_encoding
 from crawler.outcomes import parse_retry_after
@@ -107,3 +110,54 @@ class EncodingRepairMiddleware:
             return response
         logger.debug("encoding of %s set to %s (declared: %s)", response.url, chosen, header)
         return response.replace(encoding=chosen)
+
+
+class BlockedAddress(IgnoreRequest):
+    """A request to an address duwang refuses (crawler.addresses)."""
+
+
+# One per process, like the DNS resolver that uses it: the union of what each crawl allows.
+_POLICY = AddressPolicy()
+
+
+class AddressGuardMiddleware:
+    """Refuses requests to metadata hosts and to address literals the policy refuses;
+    names are judged when they resolve (GuardedResolver). Redirects pass here again.
+
+    The site's own addresses (where its start URLs resolve when the crawl opens) and the
+    configured ones (DUWANG_ALLOWED_ADDRESSES) are allowed though private."""
+
+    def __init__(self, allowed: list[str]) -> None:
+        _POLICY.allow(allowed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler.settings.getlist("DUWANG_ALLOWED_ADDRESSES"))
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware
+
+    def spider_opened(self, spider) -> None:
+        cfg = getattr(spider, "cfg", None)
+        hosts = [*(cfg.extra_hosts if cfg else ()), *(cfg.aliases if cfg else ())]
+        _POLICY.allow(site_addresses([*getattr(spider, "start_urls", []), *(f"http://{h}/" for h in hosts)]))
+
+    def process_request(self, request: Request, spider=None) -> None:
+        host = urlparse_cached(request).hostname or ""
+        reason = _POLICY.refuses_host(host)
+        if reason:
+            raise BlockedAddress(f"{MARKER}: {reason}")
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver that refuses to hand out an address the policy refuses:
+    a public name that resolves inside the network is not requested either."""
+
+    def getHostByName(self, name: str, timeout=()):  # noqa: N802 - Twisted's interface
+        return super().getHostByName(name, timeout).addCallback(self._check, name)
+
+    def _check(self, address: str, name: str) -> str:
+        reason = _POLICY.refuses(address)
+        if reason:
+            REFUSED_NAMES[name.lower()] = f"{name} resolves to {reason}"
+            raise BlockedAddress(f"{MARKER}: {REFUSED_NAMES[name.lower()]}")
+        return address

@@ -27,6 +27,7 @@ CATEGORY_LABELS: dict[str, str] = {
     "too_many_redirects": "重定向次数过多",
     "timeout": "访问超时",
     "dns": "域名无法解析",
+    "blocked_address": "内网或保留地址（不予访问）",
     "refused": "连接被拒绝",
     "reset": "连接被重置",
     "tls": "TLS/SSL 握手失败",

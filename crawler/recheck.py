@@ -29,11 +29,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from http.client import HTTPException
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 from w3lib.encoding import http_content_type_encoding
 
 from crawler import __version__
+from crawler.addresses import MARKER, AddressPolicy, site_addresses
 from crawler.encoding import decode_html, page_encoding
 from crawler.errors import DuwangError
 from crawler.links import extract_links, parse_html, stylesheet_links, title_and_heading
@@ -57,6 +59,7 @@ _UA_HEADER = USER_AGENT.encode("utf-8").decode("latin-1")
 MAX_PAGE_BYTES = 5_000_000
 MAX_CHECK_BYTES = 65_536
 WORKERS = 8
+BLOCKED_LABEL = "内网或保留地址，不予访问"
 JOB_TIMEOUTS = 6  # a recheck of one finding takes at most this many request timeouts
 
 _CHECK_LOCK = threading.Lock()  # one TextChecker is shared by the fetch threads
@@ -119,7 +122,8 @@ class _Deadline:
 
     _current = threading.local()
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, policy: AddressPolicy | None = None) -> None:
+        self.policy = policy  # which addresses the request's connections may reach
         self.expired = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -144,8 +148,14 @@ class _Deadline:
 
     @classmethod
     def watch(cls, sock: socket.socket) -> None:
-        """Put a request's socket (each redirect opens one) under the thread's deadline."""
+        """Put a request's socket (each redirect opens one) under the thread's deadline, and
+        refuse it, before anything is sent, when it reached an address the policy refuses."""
         deadline = getattr(cls._current, "value", None)
+        if deadline is not None and deadline.policy is not None:
+            reason = deadline.policy.refuses(sock.getpeername()[0].split("%", 1)[0])
+            if reason:
+                sock.close()
+                raise OSError(f"{MARKER}: {reason}")
         if deadline is not None:
             with deadline._lock:
                 deadline._sockets.append(sock)
@@ -191,12 +201,16 @@ def _http_opener() -> urllib.request.OpenerDirector:
 _opener = _http_opener()  # follows up to 10 redirects, like the crawl
 
 
-def fetch(url: str, method: str = "GET", timeout: float = 10.0, max_bytes: int = MAX_PAGE_BYTES) -> Fetched:
+def fetch(url: str, method: str = "GET", timeout: float = 10.0, max_bytes: int = MAX_PAGE_BYTES,
+          policy: AddressPolicy | None = None) -> Fetched:
     """One request, redirects followed, all within ``timeout`` seconds in total; never
-    raises for network or HTTP errors."""
+    raises for network or HTTP errors. ``policy``: the addresses it may reach (see
+    crawler.addresses; None: any)."""
     if not url[:8].lower().startswith(("http://", "https://")):
         return Fetched(url, None, error="不是 http(s) 地址，无法访问")
-    with _Deadline(timeout) as deadline:
+    if policy is not None and (reason := policy.refuses_host(urlsplit(url).hostname or "")):
+        return Fetched(url, None, error=f"{BLOCKED_LABEL}：{reason}")
+    with _Deadline(timeout, policy) as deadline:
         got = _fetch(url, method, timeout, max_bytes)
     if deadline.expired and (got.error or got.status is None or len(got.body) < max_bytes):
         # Cut off: what arrived is not the whole answer.
@@ -233,6 +247,8 @@ def _headers(headers) -> dict[str, str]:
 
 
 def _reason(reason: object) -> str:
+    if MARKER in str(reason):
+        return f"{BLOCKED_LABEL}：{str(reason).removeprefix(MARKER + ': ')}"
     if isinstance(reason, socket.gaierror):
         return "dns: " + str(reason)
     if isinstance(reason, ConnectionRefusedError):
@@ -246,16 +262,17 @@ def _reason(reason: object) -> str:
     return str(reason) or type(reason).__name__
 
 
-def check_target(url: str, internal: bool, timeout: float) -> tuple[bool, str]:
+def check_target(url: str, internal: bool, timeout: float,
+                 policy: AddressPolicy | None = None) -> tuple[bool, str]:
     """(alive, detail) for a link target: HEAD, then GET when HEAD fails."""
-    got = fetch(url, "HEAD", timeout)
+    got = fetch(url, "HEAD", timeout, policy=policy)
     if not got.answered or got.status >= 400:
-        got = fetch(url, "GET", timeout, MAX_CHECK_BYTES)
+        got = fetch(url, "GET", timeout, MAX_CHECK_BYTES, policy)
     if not got.answered:
         return False, got.error
     if got.status < 400 and "html" in got.headers.get("content-type", "html") and not got.body:
         # A soft 404 answers HEAD with 200: its title tells, so read the start of the page.
-        got = fetch(url, "GET", timeout, MAX_CHECK_BYTES)
+        got = fetch(url, "GET", timeout, MAX_CHECK_BYTES, policy)
         if not got.answered:
             return False, got.error
     text = got.text() if got.body else ""
@@ -269,8 +286,8 @@ def check_target(url: str, internal: bool, timeout: float) -> tuple[bool, str]:
     return True, f"HTTP {got.status}"
 
 
-def _page_links(page_url: str, link: str, timeout: float) -> PageResult:
-    got = fetch(page_url, "GET", timeout)
+def _page_links(page_url: str, link: str, timeout: float, policy: AddressPolicy | None = None) -> PageResult:
+    got = fetch(page_url, "GET", timeout, policy=policy)
     if not got.answered or got.status >= 400:
         return PageResult(page_url, UNREACHABLE, got.error or f"HTTP {got.status}")
     where = got.final_url or page_url
@@ -285,8 +302,9 @@ def _page_links(page_url: str, link: str, timeout: float) -> PageResult:
     return PageResult(page_url, GONE, "页面已无该链接")
 
 
-def _page_text(page_url: str, finding: dict, checker: TextChecker, timeout: float) -> PageResult:
-    got = fetch(page_url, "GET", timeout)
+def _page_text(page_url: str, finding: dict, checker: TextChecker, timeout: float,
+               policy: AddressPolicy | None = None) -> PageResult:
+    got = fetch(page_url, "GET", timeout, policy=policy)
     if not got.answered or got.status >= 400:
         return PageResult(page_url, UNREACHABLE, got.error or f"HTTP {got.status}")
     key = finding["key"]
@@ -309,12 +327,15 @@ def overall(pages: Iterable[PageResult]) -> str:
 
 
 def recheck_finding(
-    finding: dict, checker: Callable[[], TextChecker], *, internal_hosts: set[str], timeout: float = 10.0
+    finding: dict, checker: Callable[[], TextChecker], *, internal_hosts: set[str], timeout: float = 10.0,
+    policy: AddressPolicy | None = None,
 ) -> tuple[str, list[PageResult]]:
     """The result for one finding and each page's result.
 
     `finding` is a list_findings record plus the findings columns ``key`` and ``link``.
+    ``policy``: the addresses requests may reach (default: public ones only).
     """
+    policy = policy if policy is not None else AddressPolicy()
     pages = finding["pages"]
     # The whole job is bounded too: a finding on thousands of pages, or many slow ones,
     # ends with the pages it could not reach in time marked unreachable.
@@ -330,18 +351,18 @@ def recheck_finding(
 
     if finding["kind"] in LINK_KINDS:
         target = finding["target"] or finding["link"]
-        alive, detail = check_target(target, netloc_key(target) in internal_hosts, timeout)
+        alive, detail = check_target(target, netloc_key(target) in internal_hosts, timeout, policy)
         if alive:
             return GONE, [PageResult(target, GONE, f"链接已可访问：{detail}")]
         first = PageResult(target, STILL_THERE, f"链接仍不可用：{detail}")
         with ThreadPoolExecutor(WORKERS) as pool:
-            results = list(pool.map(bounded(lambda p, t: _page_links(p, finding["link"], t)), pages))
+            results = list(pool.map(bounded(lambda p, t: _page_links(p, finding["link"], t, policy)), pages))
         if not pages:
             return STILL_THERE, [first]
         return overall(results), [first, *results]
     text_checker = checker()
     with ThreadPoolExecutor(WORKERS) as pool:
-        results = list(pool.map(bounded(lambda p, t: _page_text(p, finding, text_checker, t)), pages))
+        results = list(pool.map(bounded(lambda p, t: _page_text(p, finding, text_checker, t, policy)), pages))
     return overall(results), results
 
 
@@ -366,13 +387,16 @@ def recheck(
     ).fetchall()}
     sites = load_sites(db)
     hosts = _internal_hosts(sites)
+    # As the crawl: the sites' own addresses may be private; metadata ones never.
+    policy = AddressPolicy(sorted(site_addresses(u for site in sites.values() for u in site.start_urls)))
     out = []
     for fid in ids:
         finding = {**rows[fid], **extra[fid]}
         site = sites.get(finding["site"])
         get_checker = (lambda: checker) if checker else (
             lambda site=site: checker_for(site.wordlists if site else ()))
-        result, pages = recheck_finding(finding, get_checker, internal_hosts=hosts, timeout=timeout)
+        result, pages = recheck_finding(finding, get_checker, internal_hosts=hosts, timeout=timeout,
+                                        policy=policy)
         out.append(Recheck(fid, now(), actor, finding["status"], result, pages))
     with transaction(db):
         for r in out:

@@ -42,6 +42,7 @@ class CrawlOptions:
     max_pages: int | None = None
     concurrency: int | None = None
     extra_hosts: list[str] = field(default_factory=list)
+    allowed_addresses: list[str] = field(default_factory=list)  # private ones that may be requested
     aliases: list[str] = field(default_factory=list)
     accept_shrink: bool = False
     exclude: list[str] = field(default_factory=list)
@@ -67,6 +68,7 @@ def options_from_config(config: Config, site: SiteConfig, **overrides: Any) -> C
         max_pages=site.max_pages,
         concurrency=site.concurrency,
         extra_hosts=site.extra_hosts,
+        allowed_addresses=site.allowed_addresses,
         aliases=site.aliases,
         exclude=site.exclude,
         columns=site.columns,
@@ -90,6 +92,7 @@ def build_settings(opts: CrawlOptions) -> Settings:
         "DUWANG_DB": opts.db_path,
         "DUWANG_SITE": opts.site or default_site_name(opts.start_urls[0]),
         "DUWANG_EXTRA_HOSTS": opts.extra_hosts,
+        "DUWANG_ALLOWED_ADDRESSES": opts.allowed_addresses,
         "DUWANG_ALIASES": opts.aliases,
         "DUWANG_EXCLUDE": opts.exclude,
         "DUWANG_COLUMNS": opts.columns,

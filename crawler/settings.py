@@ -47,6 +47,7 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # Scrapy's defaults off one by one: Scrapy imports every listed component, even a disabled
 # one (RemoteControl alone pulls in aiohttp), which cost a start-up of 1.5 s.
 DOWNLOADER_MIDDLEWARES_BASE = {
+    "crawler.middlewares.AddressGuardMiddleware": 50,  # before anything is sent (crawler/addresses.py)
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100,  # only with --obey-robots
     "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware": 350,
     "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware": 400,
@@ -62,6 +63,10 @@ DOWNLOADER_MIDDLEWARES_BASE = {
 # stripped instead, crawler.urls.strip_session), HTTP auth and proxy, and the HTTP cache
 # (it would hide dead links).
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
+DNS_RESOLVER = "crawler.middlewares.GuardedResolver"
+# Private addresses that may be requested (besides those the start URLs resolve to, which
+# the runner adds): addresses or CIDR networks. Link-local and metadata ones never are.
+DUWANG_ALLOWED_ADDRESSES: list[str] = []
 
 # Every spider middleware wraps each yielded item in two more async generators. Left out:
 # HttpError (the spider sees 4xx/5xx), UrlLength (TrapGuard bounds length), Depth (the

@@ -7,6 +7,7 @@ shown in duwang.example.toml.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import tomllib
@@ -27,6 +28,7 @@ class SiteConfig:
     name: str
     start_urls: list[str]
     extra_hosts: list[str] = field(default_factory=list)
+    allowed_addresses: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # hosts that are this site too (an old domain)
     exclude: list[str] = field(default_factory=list)  # regexes searched in each URL
     columns: dict[str, str] = field(default_factory=dict)  # URL prefix -> 栏目
@@ -63,6 +65,7 @@ _SITE_KEYS: dict[str, str] = {
     "name": "text",
     "start_urls": "list of URLs",
     "extra_hosts": "list of host names",
+    "allowed_addresses": "list of private addresses or CIDR networks",
     "aliases": "list of host names",
     "exclude": "list of regular expressions",
     "columns": "table of URL prefix = 栏目",
@@ -203,6 +206,15 @@ def _site(raw: dict[str, Any], fail, base: Path) -> SiteConfig:
             raise fail(key, f"must be a {_SITE_KEYS[key]}, got {value!r}")
         return value
 
+    def networks(key: str) -> list[str]:
+        values = strings(key)
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise fail(key, f"must be a {_SITE_KEYS[key]}, got {value!r}") from None
+        return values
+
     name = text("name", required=True)
     urls = strings("start_urls")
     if not urls:
@@ -228,6 +240,7 @@ def _site(raw: dict[str, Any], fail, base: Path) -> SiteConfig:
         name=name,
         start_urls=urls,
         extra_hosts=[h.lower() for h in strings("extra_hosts")],
+        allowed_addresses=networks("allowed_addresses"),
         aliases=[h.lower() for h in strings("aliases")],
         exclude=strings("exclude"),
         columns=mapping("columns"),

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from crawler.addresses import AddressPolicy
 from crawler.recheck import UNREACHABLE, fetch, recheck_finding
 
 
@@ -79,8 +80,10 @@ def test_a_recheck_job_on_many_slow_pages_is_bounded(trickle):
     pages = [f"{trickle.url}p{i}.html" for i in range(40)]
     finding = {"kind": "wording", "pages": pages, "text": "再接再励", "key": "k", "link": None}
     started = time.monotonic()
-    result, results = recheck_finding(finding, lambda: None, internal_hosts=set(), timeout=0.5)
+    result, results = recheck_finding(finding, lambda: None, internal_hosts=set(), timeout=0.5,
+                                      policy=AddressPolicy(["127.0.0.1"]))
     took = time.monotonic() - started
     assert result == UNREACHABLE
     assert len(results) == 40 and {r.result for r in results} == {UNREACHABLE}
+    assert {r.detail for r in results} <= {"timeout", "复核超过总时限，未检查此页"}
     assert took < 0.5 * 6 + 2.0, took

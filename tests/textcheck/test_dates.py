@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.addresses import AddressPolicy
 from crawler.demo.server import Reply
 from crawler.recheck import GONE, STILL_THERE, recheck_finding
 from crawler.textcheck import TextChecker, load_wordlists
@@ -211,5 +212,6 @@ def test_recheck_reads_the_page_date(serve, dated: TextChecker) -> None:
                "key": f"text:|{hit.key}"}
     for path, expected in (("/old.html", GONE), ("/new.html", STILL_THERE)):
         result, _pages = recheck_finding({**finding, "pages": [portal.url.rstrip("/") + path]},
-                                         lambda: dated, internal_hosts=set(), timeout=5)
+                                         lambda: dated, internal_hosts=set(), timeout=5,
+                                         policy=AddressPolicy(["127.0.0.1"]))
         assert result == expected
