@@ -10,6 +10,9 @@ SERIOUS = "serious"
 OUTDATED = "outdated"
 TYPO = "typo"
 ID_NUMBER = "id_number"
+MOBILE = "mobile"
+BANK_CARD = "bank_card"
+PERSONAL_LIST = "personal_list"  # a table of names beside identity or mobile numbers
 WHITELIST = "whitelist"
 
 WORDING = "wording"
@@ -23,6 +26,9 @@ CATEGORY_LABELS: dict[str, str] = {
     OUTDATED: "过时表述",
     TYPO: "错别字",
     ID_NUMBER: "身份证号",
+    MOBILE: "手机号码",
+    BANK_CARD: "银行卡号",
+    PERSONAL_LIST: "个人信息名单",
 }
 
 SEVERITY_SERIOUS = "serious"
@@ -38,6 +44,9 @@ SEVERITY: dict[str, str] = {
     SENSITIVE: SEVERITY_SERIOUS,
     SERIOUS: SEVERITY_SERIOUS,
     ID_NUMBER: SEVERITY_SERIOUS,
+    MOBILE: SEVERITY_SERIOUS,
+    BANK_CARD: SEVERITY_SERIOUS,
+    PERSONAL_LIST: SEVERITY_SERIOUS,
     OUTDATED: SEVERITY_GENERAL,
     TYPO: SEVERITY_GENERAL,
 }

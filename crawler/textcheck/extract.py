@@ -22,6 +22,7 @@ import lxml.html
 from lxml import etree
 
 from .dates import page_date
+from .privacy import MOBILE_RE, is_valid_id
 
 FIELD_TITLE = "title"
 FIELD_META = "meta"
@@ -158,11 +159,56 @@ def parse(html: str) -> etree._Element:
 
 
 @dataclass(frozen=True)
+class PersonalList:
+    """A table whose rows pair names with identity or mobile numbers: a list that leaks."""
+
+    header: str  # the header row's cells, joined by " | "
+    columns: tuple[str, ...]  # the headers of the columns holding the numbers
+    rows: int  # rows with such a number
+    first: str  # the first such number, as written (to locate it in the text)
+
+
+@dataclass(frozen=True)
 class PageText:
     """What a reader sees of a page, by field, and when the page says it was published."""
 
     fields: list[tuple[str, str]]  # (field, text) for the non-empty fields
     published: dt.date | None  # PubDate meta, else the 发布时间 line (see dates.py)
+    lists: tuple[PersonalList, ...] = ()
+
+
+_NAME_HEADER = "姓名"
+_MIN_ROWS = 2  # a list, not one person's contact
+
+
+def personal_lists(root: etree._Element) -> tuple[PersonalList, ...]:
+    """Tables with a 姓名 column and a column whose values are mostly valid, unmasked
+    identity or mobile numbers (masked ones, 3604**********0071, are published correctly)."""
+    found = []
+    for table in root.iter("table"):
+        rows = [[_tidy(cell.text_content()) for cell in tr if cell.tag in ("td", "th")]
+                for tr in table.iter("tr")]
+        at = next((i for i, row in enumerate(rows)
+                   if any(_NAME_HEADER in c and len(c) <= 8 for c in row)), None)
+        if at is None:
+            continue
+        header, data = rows[at], [r for r in rows[at + 1 :] if r]
+        columns, count, first = [], 0, ""
+        for j, title in enumerate(header):
+            values = [r[j] for r in data if j < len(r) and r[j]]
+            personal = [v for v in values if _is_personal_number(v)]
+            if len(personal) >= _MIN_ROWS and 2 * len(personal) >= len(values):
+                columns.append(title)
+                count = max(count, len(personal))
+                first = first or personal[0]
+        if columns:
+            found.append(PersonalList(" | ".join(header), tuple(columns), count, first))
+    return tuple(found)
+
+
+def _is_personal_number(value: str) -> bool:
+    value = value.replace(" ", "")
+    return is_valid_id(value) or (len(value) == 11 and MOBILE_RE.fullmatch(value) is not None)
 
 
 def read_page(html: str) -> PageText:
@@ -186,7 +232,9 @@ def read_page(html: str) -> PageText:
         (FIELD_BODY, body_text),
         (FIELD_ALT, _tidy("\n".join(alts))),
     ]
-    return PageText([(name, text) for name, text in fields if text], page_date(metas, body_text))
+    # Tables are read only on a page that names a 姓名 column at all (most never do).
+    lists = personal_lists(root) if _NAME_HEADER in body_text else ()
+    return PageText([(name, text) for name, text in fields if text], page_date(metas, body_text), lists)
 
 
 def extract_visible(html: str) -> list[tuple[str, str]]:

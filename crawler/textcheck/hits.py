@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from .privacy import mask_ids
+from .privacy import mask_ids, mask_personal
 
 CONTEXT_CHARS = 20
 KEY_CONTEXT_CHARS = 8  # of the context, what identifies a finding (see matcher)
@@ -20,7 +21,7 @@ class Hit:
     rule: str  # stable rule code, e.g. "typo:再接再励"
     text: str  # matched text as in the original (masked for privacy)
     suggestion: str | None
-    context: str  # ~20 chars each side, whitespace collapsed, ID numbers masked
+    context: str  # ~20 chars each side, whitespace collapsed, personal numbers masked
     severity: str  # "serious" | "general"
     field: str  # "title" | "body" | "alt" | "meta"
     start: int  # offsets of the match in that field's text
@@ -28,8 +29,16 @@ class Hit:
     key: str  # hash of (rule, text, context): the same footer typo on 3000 pages is one key
 
 
-def context_of(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> str:
-    """About ``width`` chars each side of text[start:end], within its line, IDs masked.
+def key_context(text: str, start: int, end: int) -> str:
+    """The narrow context that goes into a finding's key. Only identity numbers are masked
+    in it, as when keys were first made: masking more would change existing keys."""
+    return context_of(text, start, end, KEY_CONTEXT_CHARS, mask=mask_ids)
+
+
+def context_of(text: str, start: int, end: int, width: int = CONTEXT_CHARS,
+               mask: Callable[[str], str] = mask_personal) -> str:
+    """About ``width`` chars each side of text[start:end], within its line, personal
+    numbers masked (``mask``).
 
     Staying within the line (a block of the page) keeps the context of a footer typo the same
     on every page, so its key is too.
@@ -40,7 +49,7 @@ def context_of(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> s
     hi = min(len(text) if line_end < 0 else line_end, end + width)
     # Mask on a wider slice (masking keeps lengths) so no ID is cut in half at the edge.
     wide_lo = max(line_start, lo - 17)
-    wide = mask_ids(text[wide_lo : hi + 17])
+    wide = mask(text[wide_lo : hi + 17])
     return _WS_RE.sub(" ", wide[lo - wide_lo : hi - wide_lo]).strip()
 
 

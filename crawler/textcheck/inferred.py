@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .codes import SERIOUS, TYPO, WORDING, severity_of
-from .hits import KEY_CONTEXT_CHARS, Hit, context_of, make_key
+from .hits import Hit, context_of, key_context, make_key
 from .nearmiss import NearMissFinder
 from .segment import new_tokenizer
 from .suspect import SEVERITY_SUSPECT, SuspectFinder
@@ -100,6 +100,6 @@ class InferredChecks:
                 kind=WORDING, category=category, rule=rule, text=text[start:end],
                 suggestion=part.in_page_script(match.suggestion, start), context=context_of(text, start, end),
                 severity=severity, field=part.field, start=start, end=end,
-                key=make_key(rule, twin[start:end], context_of(twin, start, end, KEY_CONTEXT_CHARS)),
+                key=make_key(rule, twin[start:end], key_context(twin, start, end)),
             ))
         return out

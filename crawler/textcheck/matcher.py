@@ -15,13 +15,34 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .codes import ID_NUMBER, OUTDATED, PRIVACY, SENSITIVE, SERIOUS, TYPO, WORDING, severity_of
-from .extract import read_page
+from .codes import (
+    BANK_CARD,
+    ID_NUMBER,
+    MOBILE,
+    OUTDATED,
+    PERSONAL_LIST,
+    PRIVACY,
+    SENSITIVE,
+    SERIOUS,
+    TYPO,
+    WORDING,
+    severity_of,
+)
+from .extract import FIELD_BODY, PageText, PersonalList, read_page
 from .history import before_change, former_name, states_change
-from .hits import KEY_CONTEXT_CHARS, Hit, context_of, make_key
+from .hits import Hit, context_of, key_context, make_key
 from .inferred import InferredChecks, Part
 from .normalize import SEPARATORS, Normalized, squeeze, squeeze_map
-from .privacy import find_ids, id_digest, mask_id
+from .privacy import (
+    find_cards,
+    find_ids,
+    find_mobiles,
+    id_digest,
+    mask_card,
+    mask_id,
+    mask_mobile,
+    mask_personal,
+)
 from .scan import Scanner
 from .script import Simplified, screen, simplify, to_traditional
 from .segment import ACROSS, ALIGNED, fit, new_tokenizer
@@ -34,6 +55,14 @@ _HARD_BREAK = re.compile(r"[\n。！？；]")
 # A wrong form stays wrong inside a longer word (省农业厅, 非盈利性); a sensitive or custom
 # term inside a longer word is usually another word (性交 in 性交易).
 _FLAG_INSIDE_WORDS = frozenset({TYPO, SERIOUS, OUTDATED})
+
+
+# Personal data: (category, finder of (start, end, number), the masked form of the text).
+_PERSONAL = (
+    (ID_NUMBER, find_ids, lambda t: mask_id(t.upper())),
+    (MOBILE, find_mobiles, mask_mobile),
+    (BANK_CARD, find_cards, mask_card),
+)
 
 
 @dataclass(frozen=True)
@@ -102,12 +131,16 @@ class TextChecker:
     def check_pages(self, pages: list[str], date: dt.date | None = None) -> list[list[Hit]]:
         """check_html of each page, the inferred checks run once for all of them: a batch of
         pages costs their fixed set-up once (about 0.2 ms a call)."""
-        texts = []
+        texts, read = [], []
         for html in pages:
             page = read_page(html)
             published = date or page.published
             texts.append([(text, field, published) for field, text in page.fields])
-        return self._check(texts)
+            read.append(page)
+        found = self._check(texts)
+        for page, hits in zip(read, found, strict=True):
+            hits.extend(_list_hit(page, found_list) for found_list in page.lists)
+        return found
 
     def check_text(self, text: str, field: str = "body", date: dt.date | None = None) -> list[Hit]:
         """Hits in ``text``, offsets into ``text``, sorted by position.
@@ -146,7 +179,12 @@ class TextChecker:
             twin = Simplified(text)
             norm = Normalized(text, zero_width=False)
         simple = twin.text
-        hits = [self._id_hit(text, simple, norm, s, e, number, field) for s, e, number in find_ids(norm.text)]
+        searched = norm.text
+        hits = [
+            self._privacy_hit(text, simple, norm, s, e, category, number, masked(searched[s:e]), field)
+            for category, find, masked in _PERSONAL
+            for s, e, number in find(searched)
+        ]
         near: list[tuple[int, int, tuple]] = []
         for cand in self._candidates(norm.text, date, near):
             start, end = norm.span_to_original(cand.start, cand.end)
@@ -156,7 +194,7 @@ class TextChecker:
             # finding), with a narrower context than the one shown, so an edit a sentence away
             # does not turn a finding into a "rectified" one and a new one.
             key_text = simple[start:end]
-            key_context = context_of(simple, start, end, KEY_CONTEXT_CHARS)
+            narrow = key_context(simple, start, end)
             traditional = simple is not text and twin.converted(start)
             for entry in cand.entries:
                 rule = f"{entry.category}:{entry.term}"
@@ -175,7 +213,7 @@ class TextChecker:
                         field=field,
                         start=start,
                         end=end,
-                        key=make_key(rule, key_text, key_context),
+                        key=make_key(rule, key_text, narrow),
                     )
                 )
 
@@ -185,24 +223,25 @@ class TextChecker:
         taken = [(h.start, h.end) for h in hits]
         return hits, Part(text, simple, norm.text, norm.span_to_original, taken, field, in_page_script, near)
 
-    def _id_hit(
-        self, text: str, simple: str, norm: Normalized, s: int, e: int, number: str, field: str
+    def _privacy_hit(
+        self, text: str, simple: str, norm: Normalized, s: int, e: int, category: str, number: str,
+        masked: str, field: str,
     ) -> Hit:
         start, end = norm.span_to_original(s, e)
         context = context_of(text, start, end)
         return Hit(
             kind=PRIVACY,
-            category=ID_NUMBER,
-            rule=ID_NUMBER,
-            text=mask_id(number.upper()),
+            category=category,
+            rule=category,
+            text=masked,
             suggestion=None,
             context=context,
-            severity=severity_of(ID_NUMBER),
+            severity=severity_of(category),
             field=field,
             start=start,
             end=end,
             # Keyed on a digest of the raw number: never stored, yet recheck can compare.
-            key=make_key(ID_NUMBER, id_digest(number), context_of(simple, start, end, KEY_CONTEXT_CHARS)),
+            key=make_key(category, id_digest(number), key_context(simple, start, end)),
         )
 
     def _candidates(
@@ -313,3 +352,24 @@ def _outermost(cands: list[_Candidate]) -> list[_Candidate]:
         if c.end > best[1]:
             best = (c.start, c.end)
     return kept
+
+
+def _list_hit(page: PageText, found: PersonalList) -> Hit:
+    """One finding per leaking table, located at its first number in the page's body."""
+    body = dict(page.fields).get(FIELD_BODY, "")
+    start = max(body.find(found.first), 0)
+    end = start + len(found.first) if body.find(found.first) >= 0 else start
+    columns = "、".join(found.columns)
+    return Hit(
+        kind=PRIVACY,
+        category=PERSONAL_LIST,
+        rule=PERSONAL_LIST,
+        text=f"姓名与{columns}名单（{found.rows} 行）",
+        suggestion=None,
+        context=mask_personal(found.header),
+        severity=severity_of(PERSONAL_LIST),
+        field=FIELD_BODY,
+        start=start,
+        end=end,
+        key=make_key(PERSONAL_LIST, found.header, str(found.columns)),
+    )

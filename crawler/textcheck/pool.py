@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from crawler.encoding import decode_html
 
 from .hits import Hit
-from .privacy import mask_ids
+from .privacy import mask_personal
 from .wordlists import load_wordlists
 
 if TYPE_CHECKING:
@@ -59,8 +59,8 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def snapshot(html: str) -> bytes:
-    """The page as evidence for its findings (快照), identity numbers masked."""
-    return zlib.compress(mask_ids(html).encode("utf-8"), 6)
+    """The page as evidence for its findings (快照), personal numbers masked."""
+    return zlib.compress(mask_personal(html).encode("utf-8"), 6)
 
 
 def _check(checker: TextChecker, batch: list[tuple[str, bytes, str]]) -> list[PageHits]:

@@ -187,6 +187,9 @@ def test_severity_and_labels(site_checker: TextChecker) -> None:
         "outdated": "过时表述",
         "typo": "错别字",
         "id_number": "身份证号",
+        "mobile": "手机号码",
+        "bank_card": "银行卡号",
+        "personal_list": "个人信息名单",
     }
     assert SEVERITY_LABELS["serious"] == "严重错误"
 
