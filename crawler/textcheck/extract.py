@@ -188,22 +188,26 @@ def personal_lists(root: etree._Element) -> tuple[PersonalList, ...]:
     for table in root.iter("table"):
         rows = [[_tidy(cell.text_content()) for cell in tr if cell.tag in ("td", "th")]
                 for tr in table.iter("tr")]
-        at = next((i for i, row in enumerate(rows)
-                   if any(_NAME_HEADER in c and len(c) <= 8 for c in row)), None)
-        if at is None:
-            continue
-        header, data = rows[at], [r for r in rows[at + 1 :] if r]
-        columns, count, first = [], 0, ""
-        for j, title in enumerate(header):
-            values = [r[j] for r in data if j < len(r) and r[j]]
-            personal = [v for v in values if _is_personal_number(v)]
-            if len(personal) >= _MIN_ROWS and 2 * len(personal) >= len(values):
-                columns.append(title)
-                count = max(count, len(personal))
-                first = first or personal[0]
-        if columns:
-            found.append(PersonalList(" | ".join(header), tuple(columns), count, first))
+        if (one := personal_list(rows)) is not None:
+            found.append(one)
     return tuple(found)
+
+
+def personal_list(rows: list[list[str]]) -> PersonalList | None:
+    """The rows of a table (HTML or a spreadsheet's sheet) as a name list, if they are one."""
+    at = next((i for i, row in enumerate(rows) if any(_NAME_HEADER in c and len(c) <= 8 for c in row)), None)
+    if at is None:
+        return None
+    header, data = rows[at], [r for r in rows[at + 1 :] if r]
+    columns, count, first = [], 0, ""
+    for j, title in enumerate(header):
+        values = [r[j] for r in data if j < len(r) and r[j]]
+        personal = [v for v in values if _is_personal_number(v)]
+        if len(personal) >= _MIN_ROWS and 2 * len(personal) >= len(values):
+            columns.append(title)
+            count = max(count, len(personal))
+            first = first or personal[0]
+    return PersonalList(" | ".join(header), tuple(columns), count, first) if columns else None
 
 
 def _is_personal_number(value: str) -> bool:

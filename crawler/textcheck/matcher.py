@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .codes import (
@@ -28,7 +28,7 @@ from .codes import (
     WORDING,
     severity_of,
 )
-from .extract import FIELD_BODY, PageText, PersonalList, read_page
+from .extract import FIELD_BODY, PageText, PersonalList, personal_list, read_page
 from .history import before_change, former_name, states_change
 from .hits import Hit, context_of, key_context, make_key
 from .inferred import InferredChecks, Part
@@ -58,6 +58,7 @@ _FLAG_INSIDE_WORDS = frozenset({TYPO, SERIOUS, OUTDATED})
 
 
 # Personal data: (category, finder of (start, end, number), the masked form of the text).
+FIELD_ATTACHMENT = "attachment"
 _PERSONAL = (
     (ID_NUMBER, find_ids, lambda t: mask_id(t.upper())),
     (MOBILE, find_mobiles, mask_mobile),
@@ -141,6 +142,19 @@ class TextChecker:
         for page, hits in zip(read, found, strict=True):
             hits.extend(_list_hit(page, found_list) for found_list in page.lists)
         return found
+
+    def check_pieces(self, pieces: list[tuple[str, str]], tables: list[list[list[str]]] = (),
+                     date: dt.date | None = None) -> list[Hit]:
+        """Hits in the text of an attachment given as (where, text) pieces (第3页, 名单!第4行),
+        field ``attachment``, each context led by where it is; ``tables``: its sheets' rows,
+        for name lists. One inferred search for all the pieces."""
+        found = self._check([[(text, FIELD_ATTACHMENT, date)] for _where, text in pieces])
+        hits = [replace(h, context=f"〔{where}〕{h.context}")
+                for (where, _text), piece_hits in zip(pieces, found, strict=True) for h in piece_hits]
+        for rows in tables:
+            if (one := personal_list(rows)) is not None:
+                hits.append(replace(_list_hit(PageText([], None), one), field=FIELD_ATTACHMENT))
+        return hits
 
     def check_text(self, text: str, field: str = "body", date: dt.date | None = None) -> list[Hit]:
         """Hits in ``text``, offsets into ``text``, sorted by position.
