@@ -341,3 +341,25 @@ def m012_roles_feedback(db: Database) -> None:
     )
     db["feedback"].create_index(["finding_id"])
     db["feedback"].create_index(["state"])
+
+
+@migrations()
+def m014_probes(db: Database) -> None:
+    """`duwang watch`: every probe of a watched page (网站可用性), for the availability rule
+    (20 visits a day for a week; 5% not open within 15 s fails the site). Kept 35 days."""
+    db["probes"].create(
+        {
+            "id": int,
+            "site": str,
+            "url": str,  # as watched: the home page or a watch_urls entry
+            "at": str,  # ISO 8601 with offset
+            "epoch": float,  # the same instant in Unix seconds: windows and pruning
+            "result": str,  # ok | slow (not answered in full within the timeout) | failed
+            "http_status": int,
+            "elapsed": float,  # seconds
+            "error": str,
+        },
+        pk="id",
+    )
+    db["probes"].create_index(["site", "url", "epoch"])
+    db["probes"].create_index(["epoch"])
