@@ -7,6 +7,7 @@ import datetime
 import os
 import sqlite3
 import sys
+import threading
 from collections.abc import Callable, Sequence
 
 from crawler import __version__
@@ -108,6 +109,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ui-port", type=int,
                    help="port for the review UI with --serve (default: 8643, or any free one)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("watch", help="probe home pages on a schedule: availability (网站可用性)",
+                       description="Probe each site's home page (and its watch_urls) every few minutes, "
+                       "record every probe and keep the unavailable findings current. Runs until "
+                       "stopped (Ctrl-C, SIGTERM), or one round with --once.")
+    p.add_argument("urls", nargs="*", metavar="URL",
+                   help="URL(s) to probe, each on its own site; or use --config")
+    p.add_argument("--db", help="SQLite database file (default: the config's db, else duwang.db)")
+    p.add_argument("--config", metavar="FILE",
+                   help="TOML config file: each site's first start URL and watch_urls")
+    p.add_argument("--site", metavar="NAME", help="with --config: watch only this site")
+    p.add_argument("--interval", type=float, default=10.0, metavar="MINUTES",
+                   help="minutes between rounds (default 10: 144 probes a day; the rule asks for 20)")
+    p.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS",
+                   help="a probe not answered in full within this many seconds is slow "
+                   "(default 15, the rule's line)")
+    p.add_argument("--warn", type=float, default=3.0, metavar="PERCENT",
+                   help="the warning line: share of failed or slow probes over the week (default 3; "
+                   "the veto line is 5)")
+    p.add_argument("--once", action="store_true", help="one round of probes, then print each URL's state")
+    p.set_defaults(func=cmd_watch)
     add_report_commands(sub)
     add_review_commands(sub)
     return parser
@@ -220,6 +242,57 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from crawler.store.availability import Rule
+    from crawler.watch import (
+        Watcher,
+        check_number,
+        check_targets,
+        run,
+        stop_on_signals,
+        targets_from_config,
+        targets_from_urls,
+        watch_lock,
+    )
+
+    check_number("--interval", args.interval, "minutes")
+    check_number("--timeout", args.timeout, "seconds")
+    check_number("--warn", args.warn, "percent")
+    if args.warn > 5:
+        raise UsageError(f"--warn must be at most the veto line, 5 (percent), got {args.warn:g}")
+    db_path = args.db
+    if args.config:
+        from crawler.siteconfig import load_config
+
+        if args.urls:
+            raise UsageError("give URLs or --config, not both")
+        config = load_config(args.config)
+        db_path = db_path or config.db
+        targets = targets_from_config(config.select(args.site))
+    else:
+        if not args.urls:
+            raise UsageError("give a URL, or --config FILE")
+        if args.site:
+            raise UsageError("--site only works with --config")
+        targets = targets_from_urls(args.urls)
+    stop = threading.Event()
+    rounds = 0
+    with stop_on_signals(stop):
+        check_targets(targets)
+        db_path = db_path or "duwang.db"
+        db = open_db(db_path)
+        with watch_lock(db_path):
+            watcher = Watcher(db, targets, timeout=args.timeout, rule=Rule(warn=args.warn / 100), stop=stop)
+            if not args.once:
+                sites = len({t.site for t in targets})
+                print(f"duwang watch: {len(targets)} URL(s) of {sites} site(s) every {args.interval:g} min, "
+                      f"timeout {args.timeout:g} s, database {db_path}", flush=True)
+            rounds = run(watcher, interval=args.interval, once=args.once, out=sys.stdout, log=sys.stderr)
+    if stop.is_set():
+        print(f"duwang watch: stopped after {rounds} round(s)", file=sys.stderr)
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from http.client import HTTPException
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlite_utils import Database
@@ -46,8 +47,10 @@ from crawler.store.lifecycle import FindingNotFound
 from crawler.store.queries import list_findings
 from crawler.store.sites import SiteInfo, load_sites
 from crawler.stylesheets import decode_stylesheet, is_stylesheet
-from crawler.textcheck import TextChecker, load_wordlists
 from crawler.urls import netloc_key, url_key
+
+if TYPE_CHECKING:  # jieba loads with the checker: `duwang watch` uses fetch() without it
+    from crawler.textcheck import TextChecker
 
 GONE, STILL_THERE, UNREACHABLE = "gone", "still_there", "unreachable"
 RESULT_LABELS = {GONE: "已整改", STILL_THERE: "疑似未整改", UNREACHABLE: "页面无法访问"}
@@ -441,6 +444,8 @@ _CHECKERS: dict[tuple[str, ...], TextChecker] = {}
 
 def checker_for(wordlists: Iterable[str]) -> TextChecker:
     """The TextChecker for a site's wordlist folders, built once per process (jieba, automaton)."""
+    from crawler.textcheck import TextChecker, load_wordlists
+
     dirs = tuple(wordlists)
     with _CHECK_LOCK:
         if dirs not in _CHECKERS:

@@ -150,3 +150,46 @@ def test_systemd_calendar_expression() -> None:
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 0, proc.stderr
     assert "Normalized form: *-*-* 01:30:00" in proc.stdout
+
+
+WATCH = DOCS / "systemd" / "duwang-watch.service"
+
+
+def test_watch_service_unit() -> None:
+    unit = parse_unit(WATCH)
+    assert set(unit) == {"Unit", "Service", "Install"}  # enabled on its own, runs for days
+    assert one(unit, "Service", "Type") == "simple"
+    assert "network-online.target" in one(unit, "Unit", "After").split()
+    argv = shlex.split(one(unit, "Service", "ExecStart"))
+    crawl = shlex.split(one(parse_unit(SERVICE), "Service", "ExecStart"))
+    assert argv[0] == crawl[0]
+    # The same config and database as the nightly crawl.
+    assert argv[1:] == ["watch", "--config", crawl[crawl.index("--config") + 1],
+                        "--db", crawl[crawl.index("--db") + 1]]
+    assert one(unit, "Service", "User") == "duwang"
+    assert one(unit, "Service", "StateDirectory") == "duwang"
+    assert one(unit, "Service", "Restart") == "on-failure"
+    assert one(unit, "Service", "RestartPreventExitStatus") == "2"  # a bad config is not retried
+    assert one(unit, "Install", "WantedBy") == "multi-user.target"
+    text = (DOCS / "scheduling.md").read_text(encoding="utf-8")
+    for needed in ("docs/systemd/duwang-watch.service", "systemctl enable --now duwang-watch.service",
+                   "journalctl -u duwang-watch.service"):
+        assert needed in text, needed
+    watch_help = run_cli("watch", "--help", timeout=60, check_exit=0).stdout
+    for flag in ("--config", "--db"):
+        assert re.search(rf"(^|\s){flag}\b", watch_help), flag
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_systemd_analyze_verify_watch(tmp_path: Path) -> None:
+    stub = tmp_path / "bin" / "duwang"
+    stub.parent.mkdir()
+    stub.write_text("#!/bin/sh\nexit 0\n")
+    stub.chmod(0o755)
+    argv0 = shlex.split(one(parse_unit(WATCH), "Service", "ExecStart"))[0]
+    unit = tmp_path / WATCH.name
+    unit.write_text(WATCH.read_text(encoding="utf-8").replace(argv0, str(stub)), encoding="utf-8")
+    proc = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True,
+                          timeout=60)
+    ours = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "duwang" in ln]
+    assert proc.returncode == 0 and not ours, proc.stdout + proc.stderr
