@@ -57,8 +57,6 @@ RESULT_LABELS = {GONE: "已整改", STILL_THERE: "疑似未整改", UNREACHABLE:
 LINK_KINDS = ("dead_link", "unverified_link")
 
 USER_AGENT = f"duwang/{__version__} (+读网 government-portal quality monitor; recheck)"
-# http.client sends headers as latin-1: pass the UTF-8 bytes through, as Scrapy sends them.
-_UA_HEADER = USER_AGENT.encode("utf-8").decode("latin-1")
 MAX_PAGE_BYTES = 5_000_000
 MAX_CHECK_BYTES = 65_536
 WORKERS = 8
@@ -205,7 +203,7 @@ _opener = _http_opener()  # follows up to 10 redirects, like the crawl
 
 
 def fetch(url: str, method: str = "GET", timeout: float = 10.0, max_bytes: int = MAX_PAGE_BYTES,
-          policy: AddressPolicy | None = None) -> Fetched:
+          policy: AddressPolicy | None = None, user_agent: str = USER_AGENT) -> Fetched:
     """One request, redirects followed, all within ``timeout`` seconds in total; never
     raises for network or HTTP errors. ``policy``: the addresses it may reach (see
     crawler.addresses; None: any)."""
@@ -214,15 +212,17 @@ def fetch(url: str, method: str = "GET", timeout: float = 10.0, max_bytes: int =
     if policy is not None and (reason := policy.refuses_host(urlsplit(url).hostname or "")):
         return Fetched(url, None, error=f"{BLOCKED_LABEL}：{reason}")
     with _Deadline(timeout, policy) as deadline:
-        got = _fetch(url, method, timeout, max_bytes)
+        got = _fetch(url, method, timeout, max_bytes, user_agent)
     if deadline.expired and (got.error or got.status is None or len(got.body) < max_bytes):
         # Cut off: what arrived is not the whole answer.
         return Fetched(url, None, error="timeout")
     return got
 
 
-def _fetch(url: str, method: str, timeout: float, max_bytes: int) -> Fetched:
-    req = urllib.request.Request(url, method=method, headers={"User-Agent": _UA_HEADER, "Accept": "*/*"})
+def _fetch(url: str, method: str, timeout: float, max_bytes: int, user_agent: str) -> Fetched:
+    # http.client sends headers as latin-1: pass the UTF-8 bytes through, as Scrapy sends them.
+    agent = user_agent.encode("utf-8").decode("latin-1")
+    req = urllib.request.Request(url, method=method, headers={"User-Agent": agent, "Accept": "*/*"})
     try:
         with _opener.open(req, timeout=timeout) as resp:
             body = resp.read(max_bytes) if method != "HEAD" else b""

@@ -25,16 +25,17 @@ from typing import TextIO
 
 from sqlite_utils import Database
 
+from crawler import __version__
 from crawler.addresses import AddressPolicy, site_addresses
 from crawler.errors import DuwangError
 from crawler.recheck import fetch
 from crawler.store import availability as av
 from crawler.urls import SiteIdentity, default_site_name, netloc_key, url_key
 
-DEFAULT_INTERVAL = 10.0  # minutes: 144 probes a day, the rule asks for 20
 DEFAULT_TIMEOUT = 15.0  # seconds: the rule's line for a visit that does not open
 MAX_BODY = 2_000_000  # a page is read to here at most; what arrived in time is enough
 MAX_PENDING = 50_000  # probes kept in memory while the database cannot be written
+USER_AGENT = f"duwang/{__version__} (+读网 government-portal quality monitor; availability watch)"
 
 Clock = Callable[[], datetime]
 
@@ -109,7 +110,7 @@ def probe(target: Target, timeout: float, clock: Clock) -> av.Probe:
     """One visit: a GET with a total deadline of ``timeout``. Slow: not open in time."""
     at = clock()
     started = time.monotonic()
-    got = fetch(target.url, "GET", timeout, MAX_BODY, target.policy())
+    got = fetch(target.url, "GET", timeout, MAX_BODY, target.policy(), USER_AGENT)
     elapsed = time.monotonic() - started
     if not got.answered:
         result = av.SLOW if got.error == "timeout" else av.FAILED

@@ -210,6 +210,19 @@ def test_site_state_is_the_worst_url_and_unknown_site_has_no_data(fresh_db, serv
     assert (nobody.state, nobody.probes) == (av.NOT_ENOUGH_DATA, 0)
 
 
+def test_a_probe_is_one_get_that_names_the_watch(fresh_db, serve):
+    seen = []
+
+    def home(info):
+        seen.append((info.method, info.headers.get("User-Agent", "")))
+        return Reply(body="<title>首页</title>")
+
+    server = serve({"/": home})
+    Watcher(fresh_db, [target("示范区", server.url)], timeout=5, clock=Clock()).round()
+    assert len(seen) == 1 and seen[0][0] == "GET"
+    assert "availability watch" in seen[0][1]
+
+
 def test_old_probes_are_pruned(fresh_db, serve):
     fast = serve({"/": Reply(body="ok")})
     clock = Clock()
