@@ -204,6 +204,13 @@ def test_site_state_is_the_worst_url_and_unknown_site_has_no_data(fresh_db, serv
     assert got.state == av.STATE_FAILING and got.failed == 164 and got.share == 1.0
     assert [(f.url, f.state) for f in got.urls] == \
         [(home.url, av.STATE_OK), (home.url + "zwgk/", av.STATE_FAILING)]
+    [fid] = got.findings
+    card = got.to_dict()
+    assert [card[k] for k in ("state", "label", "probes", "failed", "share", "findings")] == \
+        ["failing", "不合格（单项否决）", 164, 164, 1.0, [fid]]
+    assert [(u["url"], u["state"], u["probes"]) for u in card["urls"]] == \
+        [(home.url, "ok", 164), (home.url + "zwgk/", "failing", 164)]
+    json.dumps(card, ensure_ascii=False)
     last = fresh_db.execute("SELECT http_status, error FROM probes ORDER BY id DESC LIMIT 1").fetchone()
     assert last == (503, "HTTP 503")
     nobody = av.availability(fresh_db, "没有探测的站", at=T0)["没有探测的站"]

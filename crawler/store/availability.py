@@ -139,10 +139,18 @@ class SiteAvailability:
     share: float
     window_days: int
     urls: list[Figures] = field(default_factory=list)
+    findings: list[int] = field(default_factory=list)  # ids of its open `unavailable` findings
 
     @property
     def label(self) -> str:
         return STATE_LABELS[self.state]
+
+    def to_dict(self) -> dict:
+        """JSON-ready: for the scorecard's JSON and the webhook."""
+        return {"site": self.site, "state": self.state, "label": self.label, "probes": self.probes,
+                "failed": self.failed, "slow": self.slow, "share": round(self.share, 4),
+                "window_days": self.window_days, "findings": list(self.findings),
+                "urls": [{"url": f.url, **f.detail()} for f in self.urls]}
 
 
 @dataclass(frozen=True)
@@ -245,17 +253,21 @@ def availability(db: Database, site: str | None = None, *, at: datetime | None =
     for name, found in sorted(urls.items()):
         newest = max((last for _, _, last in found), default=0.0)
         watched = [u for u, _, last in found if last >= newest - _DAY]
-        out[name] = site_availability(name, [figures(db, name, u, at, rule) for u in watched], rule)
+        found = [r[0] for r in db.execute(
+            "SELECT id FROM findings WHERE kind = ? AND site = ? AND status = 'open' ORDER BY id",
+            [KIND, name])]
+        out[name] = site_availability(name, [figures(db, name, u, at, rule) for u in watched], rule, found)
     return out
 
 
-def site_availability(site: str, per_url: list[Figures], rule: Rule) -> SiteAvailability:
+def site_availability(site: str, per_url: list[Figures], rule: Rule,
+                      findings: list[int] = ()) -> SiteAvailability:
     """The worst URL decides; on a tie, the first (the home page)."""
     if not per_url:
-        return SiteAvailability(site, NOT_ENOUGH_DATA, 0, 0, 0, 0.0, rule.window_days, [])
+        return SiteAvailability(site, NOT_ENOUGH_DATA, 0, 0, 0, 0.0, rule.window_days, [], list(findings))
     worst = max(per_url, key=lambda f: (_RANK[f.state], -per_url.index(f)))
     return SiteAvailability(site, worst.state, worst.probes, worst.failed, worst.slow, worst.share,
-                            worst.window_days, list(per_url))
+                            worst.window_days, list(per_url), list(findings))
 
 
 def finding_key(site: str, url_ident: str) -> str:
