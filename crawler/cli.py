@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from crawler import __version__
+from crawler.distributed.commands import add_commands as add_distributed_commands
 from crawler.errors import DuwangError
 from crawler.render import render_document_hits, render_findings, render_summary
 from crawler.report.commands import add_commands as add_report_commands
@@ -72,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="TOML config file with one [[site]] per portal")
     p.add_argument("--site", metavar="NAME", help="with --config: crawl only this site")
     p.add_argument("--log-file", metavar="FILE", help="also log to FILE (rotated at 10 MB, 5 kept)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="crawl N sites at a time, each in its own process and shard, ingested as "
+                   "each ends (default 1: all sites in this process)")
     _crawl_options(p)
     p.set_defaults(func=cmd_crawl)
 
@@ -132,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_watch)
     add_report_commands(sub)
     add_review_commands(sub)
+    add_distributed_commands(sub)
     return parser
 
 
@@ -161,7 +166,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if args.site:
             raise UsageError("--site only works with --config")
         all_opts = [CrawlOptions(start_urls=args.urls, db_path=args.db or "duwang.db", **overrides)]
-    results = crawl_sites(all_opts, log_file=log_file)
+    if args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    results = crawl_sites(all_opts, log_file=log_file, workers=args.workers)
     code = EXIT_OK
     for result in results:
         if result.summary is not None:

@@ -18,7 +18,9 @@ def summary_fields(result: SiteResult) -> dict:
     return data
 
 
-def crawl_sites(all_opts: list[CrawlOptions], log_file: str | None = None) -> list[SiteResult]:
+def crawl_sites(all_opts: list[CrawlOptions], log_file: str | None = None,
+                workers: int = 1) -> list[SiteResult]:
+    """Crawl the sites (one process, or `workers` processes with shards), then notify."""
     if log_file:
         from crawler.logs import setup_file_logging
 
@@ -27,7 +29,12 @@ def crawl_sites(all_opts: list[CrawlOptions], log_file: str | None = None) -> li
         from crawler.localtime import zone
 
         zone()  # a bad DUWANG_TIMEZONE fails before the crawl, not in the notice after it
-    results = run_crawls(all_opts)
+    if workers > 1:
+        from crawler.distributed.local import run_local
+
+        results = run_local(all_opts, workers)
+    else:
+        results = run_crawls(all_opts)
     for opts, result in zip(all_opts, results, strict=True):
         if opts.webhook and result.summary is not None:
             _notify(opts, result)
