@@ -230,6 +230,25 @@ def test_a_probe_is_one_get_that_names_the_watch(fresh_db, serve):
     assert "availability watch" in seen[0][1]
 
 
+def test_probes_wait_for_a_busy_database(fresh_db, db_path, serve):
+    """A crawl's end of run holds the database: the round's probes are kept for the next one."""
+    fast = serve({"/": Reply(body="ok")})
+    clock = Clock()
+    watcher = Watcher(fresh_db, [target("示范区", fast.url)], timeout=5, clock=clock)
+    fresh_db.execute("PRAGMA busy_timeout = 100")
+    crawl = sqlite3.connect(db_path)
+    crawl.execute("BEGIN IMMEDIATE")
+    with pytest.raises(sqlite3.OperationalError):
+        watcher.round()
+    assert len(watcher.pending) == 1
+    crawl.rollback()
+    crawl.close()
+    clock.hours += 1
+    watcher.round()
+    assert fresh_db.execute("SELECT count(*) FROM probes").fetchone()[0] == 2
+    assert watcher.pending == []
+
+
 def test_old_probes_are_pruned(fresh_db, serve):
     fast = serve({"/": Reply(body="ok")})
     clock = Clock()
