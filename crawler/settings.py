@@ -63,7 +63,7 @@ DOWNLOADER_MIDDLEWARES_BASE = {
 # stripped instead, crawler.urls.strip_session), HTTP auth and proxy, and the HTTP cache
 # (it would hide dead links).
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
-DNS_RESOLVER = "crawler.middlewares.GuardedResolver"
+TWISTED_DNS_RESOLVER = "crawler.middlewares.GuardedResolver"
 # Private addresses that may be requested (besides those the start URLs resolve to, which
 # the runner adds): addresses or CIDR networks. Link-local and metadata ones never are.
 DUWANG_ALLOWED_ADDRESSES: list[str] = []
