@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="crawl N sites at a time, each in its own process and shard, ingested as "
                    "each ends (default 1: all sites in this process)")
+    p.add_argument("--shards", metavar="DIR",
+                   help="with --workers: publish each site's shard in DIR and keep it (default: a "
+                   "temporary folder)")
     _crawl_options(p)
     p.set_defaults(func=cmd_crawl)
 
@@ -168,7 +171,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         all_opts = [CrawlOptions(start_urls=args.urls, db_path=args.db or "duwang.db", **overrides)]
     if args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
-    results = crawl_sites(all_opts, log_file=log_file, workers=args.workers)
+    if args.shards and args.workers < 2:
+        raise UsageError("--shards works with --workers 2 or more")
+    results = crawl_sites(all_opts, log_file=log_file, workers=args.workers, shards=args.shards)
     code = EXIT_OK
     for result in results:
         if result.summary is not None:

@@ -19,7 +19,7 @@ def summary_fields(result: SiteResult) -> dict:
 
 
 def crawl_sites(all_opts: list[CrawlOptions], log_file: str | None = None,
-                workers: int = 1) -> list[SiteResult]:
+                workers: int = 1, shards: str | None = None) -> list[SiteResult]:
     """Crawl the sites (one process, or `workers` processes with shards), then notify."""
     if log_file:
         from crawler.logs import setup_file_logging
@@ -32,7 +32,7 @@ def crawl_sites(all_opts: list[CrawlOptions], log_file: str | None = None,
     if workers > 1:
         from crawler.distributed.local import run_local
 
-        results = run_local(all_opts, workers)
+        results = run_local(all_opts, workers, shards)
     else:
         results = run_crawls(all_opts)
     for opts, result in zip(all_opts, results, strict=True):

@@ -39,8 +39,13 @@ class _Running:
     hosts: set[str]
 
 
-def run_local(all_opts: list[CrawlOptions], workers: int) -> list[SiteResult]:
-    """Crawl every site, `workers` at a time, each in its own process; one result per site."""
+def run_local(all_opts: list[CrawlOptions], workers: int, shards: str | None = None) -> list[SiteResult]:
+    """Crawl every site, `workers` at a time, each in its own process; one result per site.
+
+    `shards`: a folder to publish the shards in and keep them (default: a temporary one).
+    """
+    if shards is not None and not Path(shards).is_dir():
+        raise CrawlError(f"--shards: folder {shards} does not exist")
     if workers < 1:
         raise CrawlError(f"--workers must be at least 1, got {workers}")
     if not all_opts:
@@ -64,7 +69,7 @@ def run_local(all_opts: list[CrawlOptions], workers: int) -> list[SiteResult]:
     outcomes = ctx.Queue()
     try:
         with crawl_lock(db_path), tempfile.TemporaryDirectory(prefix="duwang-shards-") as tmp:
-            shard_dir = Path(tmp)
+            shard_dir = Path(shards) if shards else Path(tmp)
             pending = list(range(len(all_opts)))
             running: list[_Running] = []
             got: dict[int, ShardOutcome] = {}
@@ -76,7 +81,7 @@ def run_local(all_opts: list[CrawlOptions], workers: int) -> list[SiteResult]:
                     hosts = site_hosts(all_opts[i])
                     if hosts & busy:
                         continue  # a crawl of one of its hosts is running: wait for it
-                    seed = export_seed(db_path, sites[i], shard_dir / f"seed-{i}.db")
+                    seed = export_seed(db_path, sites[i], Path(tmp) / f"seed-{i}.db")
                     proc = ctx.Process(target=_child, args=(i, all_opts[i], str(shard_dir), night,
                                                             str(seed), outcomes), daemon=False)
                     proc.start()
