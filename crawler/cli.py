@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shards", metavar="DIR",
                    help="with --workers: publish each site's shard in DIR and keep it (default: a "
                    "temporary folder)")
+    p.add_argument("--queue", metavar="URL",
+                   help="the coordinator of a distributed crawl: one job per site on this Redis queue "
+                   "(redis://, rediss://, unix://), run by 'duwang worker'; needs --shards")
+    p.add_argument("--retries", type=int, default=0, metavar="N",
+                   help="with --queue: run a failed site job again up to N times (default 0)")
     _crawl_options(p)
     p.set_defaults(func=cmd_crawl)
 
@@ -171,9 +176,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         all_opts = [CrawlOptions(start_urls=args.urls, db_path=args.db or "duwang.db", **overrides)]
     if args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
-    if args.shards and args.workers < 2:
-        raise UsageError("--shards works with --workers 2 or more")
-    results = crawl_sites(all_opts, log_file=log_file, workers=args.workers, shards=args.shards)
+    if args.queue and not args.shards:
+        raise UsageError("--queue needs --shards DIR, the shard directory the workers share")
+    if args.shards and args.workers < 2 and not args.queue:
+        raise UsageError("--shards works with --workers 2 or more, or --queue")
+    results = crawl_sites(all_opts, log_file=log_file, workers=args.workers, shards=args.shards,
+                          queue=args.queue, retries=args.retries)
     code = EXIT_OK
     for result in results:
         if result.summary is not None:

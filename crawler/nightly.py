@@ -19,7 +19,8 @@ def summary_fields(result: SiteResult) -> dict:
 
 
 def crawl_sites(all_opts: list[CrawlOptions], log_file: str | None = None,
-                workers: int = 1, shards: str | None = None) -> list[SiteResult]:
+                workers: int = 1, shards: str | None = None, queue: str | None = None,
+                retries: int = 0) -> list[SiteResult]:
     """Crawl the sites (one process, or `workers` processes with shards), then notify."""
     if log_file:
         from crawler.logs import setup_file_logging
@@ -29,7 +30,11 @@ def crawl_sites(all_opts: list[CrawlOptions], log_file: str | None = None,
         from crawler.localtime import zone
 
         zone()  # a bad DUWANG_TIMEZONE fails before the crawl, not in the notice after it
-    if workers > 1:
+    if queue:
+        from crawler.distributed.jobs import run_queued
+
+        results = run_queued(all_opts, queue, shards or "", retries=retries)
+    elif workers > 1:
         from crawler.distributed.local import run_local
 
         results = run_local(all_opts, workers, shards)

@@ -21,6 +21,22 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", default="duwang.db", help="the central SQLite database (default: duwang.db)")
     p.set_defaults(func=cmd_ingest)
 
+    p = sub.add_parser(
+        "worker", help="run site crawl jobs from the queue (a crawl node)",
+        description="Take site crawl jobs from the Redis queue and crawl each into a shard in --shards, "
+        "--slots at a time; runs until stopped, or until the queue is empty with --burst.")
+    p.add_argument("--queue", required=True, metavar="URL", help="Redis URL (redis://, rediss://, unix://)")
+    p.add_argument("--shards", required=True, metavar="DIR",
+                   help="the shard directory, shared with the coordinator")
+    p.add_argument("--slots", type=int, default=1, metavar="N", help="sites crawled at a time (default 1)")
+    p.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("status", help="the queue: queued, running, finished and failed sites",
+                       description="List the sites the queue knows, by state, with the worker and time.")
+    p.add_argument("--queue", required=True, metavar="URL", help="Redis URL (redis://, rediss://, unix://)")
+    p.set_defaults(func=cmd_status)
+
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from crawler.distributed.ingest import ingest_paths
@@ -47,3 +63,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             site_code = EXIT_FINDINGS if done.summary.new_findings else EXIT_OK
         code = max(code, site_code, key=_SEVERITY.__getitem__)
     return code
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from crawler.distributed.jobs import run_worker
+
+    run_worker(args.queue, args.shards, args.slots, args.burst)
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from crawler.distributed.jobs import queue_status
+
+    rows = queue_status(args.queue)
+    for state, site, worker, when in rows:
+        print(f"{state:<9} {site}\t{worker}\t{when}")
+    counts = {s: sum(1 for r in rows if r[0] == s) for s in ("queued", "running", "finished", "failed")}
+    print(", ".join(f"{k} {v}" for k, v in counts.items()))
+    return EXIT_OK

@@ -39,15 +39,8 @@ class _Running:
     hosts: set[str]
 
 
-def run_local(all_opts: list[CrawlOptions], workers: int, shards: str | None = None) -> list[SiteResult]:
-    """Crawl every site, `workers` at a time, each in its own process; one result per site.
-
-    `shards`: a folder to publish the shards in and keep them (default: a temporary one).
-    """
-    if shards is not None and not Path(shards).is_dir():
-        raise CrawlError(f"--shards: folder {shards} does not exist")
-    if workers < 1:
-        raise CrawlError(f"--workers must be at least 1, got {workers}")
+def prepare(all_opts: list[CrawlOptions]) -> tuple[str, list[str]]:
+    """Check every site before anything starts, as run_crawls does: (database, site names)."""
     if not all_opts:
         raise CrawlError("nothing to crawl")
     db_paths = {o.db_path for o in all_opts}
@@ -62,6 +55,19 @@ def run_local(all_opts: list[CrawlOptions], workers: int, shards: str | None = N
         raise CrawlError("two sites share a name; give each [[site]] its own name")
     for opts, site in zip(all_opts, sites, strict=True):
         opts.site = site
+    return db_path, sites
+
+
+def run_local(all_opts: list[CrawlOptions], workers: int, shards: str | None = None) -> list[SiteResult]:
+    """Crawl every site, `workers` at a time, each in its own process; one result per site.
+
+    `shards`: a folder to publish the shards in and keep them (default: a temporary one).
+    """
+    if shards is not None and not Path(shards).is_dir():
+        raise CrawlError(f"--shards: folder {shards} does not exist")
+    if workers < 1:
+        raise CrawlError(f"--workers must be at least 1, got {workers}")
+    db_path, sites = prepare(all_opts)
     night = datetime.date.today().isoformat()
     db = open_db(db_path)
     results: dict[int, SiteResult] = {}
