@@ -1,4 +1,5 @@
-"""Shards plus ingest give the findings of a direct crawl (issue 17).
+"""Shards plus ingest give the findings of a direct crawl (issue 17), and `duwang ingest`
+on its own.
 
 Two loopback portals change between three nights: a typo and a dead link are found (night
 1), fixed (night 2: rectified), and broken again (night 3: reopened), while a page that
@@ -9,11 +10,17 @@ leave the same findings, statuses and events, ids and timestamps aside.
 
 from __future__ import annotations
 
+import json
+import shutil
 import sqlite3
+import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.demo.server import Reply
+import pytest
+
+from crawler.demo.server import PortalServer, Reply
 from tests.conftest import run_cli
 from tests.portal_site import page
 
@@ -64,26 +71,54 @@ def comparable(db: Path) -> dict:
         con.close()
 
 
-def test_three_nights_shards_equal_direct_crawl(serve, tmp_path: Path):
-    portals = [serve({"/": Reply(body=HOME)}) for _ in range(2)]
-    config = write_config(tmp_path / "duwang.toml", portals)
-    direct, central = tmp_path / "direct.db", tmp_path / "central.db"
-    states = []
-    for night in NIGHTS:
+@dataclass
+class Nights:
+    """Three nights crawled both ways; the shards of each night and the database after each."""
+
+    tmp: Path
+    states: list[dict]  # comparable() of the direct database after each night
+    shards: list[list[Path]]  # the published shards of each night
+    after: list[Path]  # a copy of the central database after each night
+
+
+@pytest.fixture(scope="module")
+def three_nights(tmp_path_factory) -> Nights:
+    """The three nights, once (the ingest tests below reuse the shards)."""
+    tmp = tmp_path_factory.mktemp("three-nights")
+    portals = [PortalServer(routes={"/": Reply(body=HOME)}).start() for _ in range(2)]
+    try:
+        config = write_config(tmp / "duwang.toml", portals)
+        direct, central = tmp / "direct.db", tmp / "central.db"
+        states, shards, after = [], [], []
+        for n, night in enumerate(NIGHTS):
+            for p in portals:
+                for path, reply in night.items():
+                    p.add_route(path, reply)
+            folder = tmp / f"night{n + 1}"
+            folder.mkdir()
+            # Both at once (separate databases, the same portals): the test's time budget.
+            with ThreadPoolExecutor(2) as pool:
+                a, b = pool.map(lambda args: run_cli(*args), [
+                    ("crawl", "--config", str(config), "--db", str(direct), *FAST),
+                    ("crawl", "--config", str(config), "--db", str(central), "--workers", "2",
+                     "--shards", str(folder), *FAST)])
+            assert a.returncode in (0, 1, 3), a.stderr[-2000:]
+            assert b.returncode == a.returncode, b.stderr[-2000:]
+            assert "Traceback" not in b.stderr
+            one, two = comparable(direct), comparable(central)
+            assert two == one, f"night {n + 1}"
+            states.append(one)
+            shards.append(sorted(folder.glob("*.db")))
+            after.append(tmp / f"after-night{n + 1}.db")
+            shutil.copyfile(central, after[-1])
+        return Nights(tmp, states, shards, after)
+    finally:
         for p in portals:
-            for path, reply in night.items():
-                p.add_route(path, reply)
-        # Both at once (separate databases, the same portals): the test's time budget.
-        with ThreadPoolExecutor(2) as pool:
-            a, b = pool.map(lambda args: run_cli(*args), [
-                ("crawl", "--config", str(config), "--db", str(direct), *FAST),
-                ("crawl", "--config", str(config), "--db", str(central), "--workers", "2", *FAST)])
-        assert a.returncode in (0, 1, 3), a.stderr[-2000:]
-        assert b.returncode == a.returncode, b.stderr[-2000:]
-        assert "Traceback" not in b.stderr
-        one, two = comparable(direct), comparable(central)
-        assert two == one
-        states.append(one)
+            p.stop()
+
+
+def test_three_nights_shards_equal_direct_crawl(three_nights: Nights):
+    states = three_nights.states
     # What happened, on the first site (the second is the same portal).
     first = [by_page(s, "站点0") for s in states]
     assert first[0] == {("wording", "/a.html"): "open", ("dead_link", "/a.html"): "open",
@@ -105,3 +140,106 @@ def by_page(state: dict, site: str) -> dict[tuple[str, str], str]:
     kind = {f[0]: f[2] for f in state["findings"]}
     return {(kind[o[0]], "/" + o[1].split("/", 3)[-1]): status[o[0]]
             for o in state["occurrences"] if o[0] in status}
+
+
+# `duwang ingest` on its own: twice changes nothing; a killed run, an incomplete run and a
+# newer schema are each handled as the issue says.
+
+def tamper(shard: Path, out: Path, sql: str = "", params: tuple = ()) -> Path:
+    """A copy of the shard under a new shard id, with `sql` applied."""
+    shutil.copyfile(shard, out)
+    con = sqlite3.connect(out)
+    meta = json.loads(con.execute("SELECT value FROM settings WHERE key = 'duwang/shard'").fetchone()[0])
+    meta["id"] = uuid.uuid4().hex
+    con.execute("UPDATE settings SET value = ? WHERE key = 'duwang/shard'", [json.dumps(meta)])
+    if sql:
+        con.execute(sql, params)
+    con.commit()
+    con.close()
+    return out
+
+
+@pytest.fixture
+def nights(three_nights: Nights):
+    """The folder (with after-night1.db), the database after night 2, night 1's and night 2's
+    shards (night 2 rectified a typo and a dead link)."""
+    return three_nights.tmp, three_nights.after[1], three_nights.shards[0], three_nights.shards[1]
+
+
+def statuses(db: Path) -> set[str]:
+    con = sqlite3.connect(db)
+    rows = {r[0] for r in con.execute("SELECT status FROM findings WHERE kind IN ('wording', 'dead_link')")}
+    con.close()
+    return rows
+
+
+def test_shards_are_published_whole(nights):
+    tmp, central, first, second = nights
+    assert len(first) == len(second) == 2
+    for shard in first + second:
+        assert not Path(f"{shard}-wal").exists() and not Path(f"{shard}-journal").exists()
+        con = sqlite3.connect(shard)
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        con.close()
+    assert not list((tmp / "night1").glob(".*"))  # no temporary file left behind
+    assert "rectified" in statuses(central)
+
+
+def test_ingesting_twice_changes_nothing(nights):
+    _, central, first, second = nights
+    before = comparable(central)
+    proc = run_cli("ingest", *map(str, first + second), "--db", str(central), check_exit=0)
+    assert proc.stderr.count("already ingested") == 4
+    assert comparable(central) == before
+
+
+def test_ingest_replays_into_another_copy(nights):
+    """The night-2 shards ingested into the night-1 database give the same result."""
+    tmp, central, _, second = nights
+    again = tmp / "again.db"
+    shutil.copyfile(tmp / "after-night1.db", again)  # the fixture's copy of night 1
+    run_cli("ingest", *map(str, second), "--db", str(again), check_exit=0)
+    assert comparable(again) == comparable(central)
+
+
+def test_killed_run_is_reported_not_ingested(nights, tmp_path):
+    tmp, _, _, second = nights
+    db = tmp_path / "c.db"
+    shutil.copyfile(tmp / "after-night1.db", db)
+    before = comparable(db)
+    killed = tamper(second[0], tmp_path / "killed.db", "UPDATE runs SET status = 'running', reason = NULL "
+                    "WHERE id = (SELECT max(id) FROM runs)")
+    proc = run_cli("ingest", str(killed), "--db", str(db), check_exit=2)
+    assert "never finished" in proc.stderr and "Traceback" not in proc.stderr
+    assert comparable(db) == before
+
+
+def test_incomplete_run_never_rectifies(nights, tmp_path):
+    tmp, _, _, second = nights
+    db = tmp_path / "c.db"
+    shutil.copyfile(tmp / "after-night1.db", db)
+    shards = [tamper(s, tmp_path / f"inc{i}.db", "UPDATE runs SET status = 'incomplete', reason = 'shutdown' "
+                     "WHERE id = (SELECT max(id) FROM runs)") for i, s in enumerate(second)]
+    proc = run_cli("ingest", *map(str, shards), "--db", str(db), check_exit=3)
+    assert "incomplete" in proc.stderr
+    assert statuses(db) == {"open"}  # the complete night 2 rectified some (test above)
+
+
+def test_shard_from_a_newer_schema_is_refused(nights, tmp_path):
+    tmp, _, _, second = nights
+    db = tmp_path / "c.db"
+    shutil.copyfile(tmp / "after-night1.db", db)
+    newer = tamper(second[0], tmp_path / "newer.db", "INSERT INTO _sqlite_migrations (migration_set, name, "
+                   "applied_at) VALUES ('duwang', 'm999_future', '2030-01-01')")
+    proc = run_cli("ingest", str(newer), "--db", str(db), check_exit=2)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "newer duwang" in lines[0], proc.stderr
+
+
+def test_not_a_shard(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    proc = run_cli("ingest", str(junk), str(tmp_path / "missing.db"), "--db", str(tmp_path / "c.db"),
+                   check_exit=2)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in proc.stderr

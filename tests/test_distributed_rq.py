@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -70,9 +71,12 @@ def test_coordinator_and_two_workers_equal_a_direct_crawl(serve, redis_url, tmp_
     shards = tmp_path / "shards"
     shards.mkdir()
     direct, central = tmp_path / "direct.db", tmp_path / "central.db"
+    # Links only (no jieba to load in five processes): the test's time. The wording lifecycle
+    # through shards is test_distributed_ingest's.
+    links_only = [*FAST, "-s", "DUWANG_TEXTCHECK_ENABLED=0"]
     coordinator = duwang("crawl", "--config", str(config), "--db", str(central), "--queue", url,
-                         "--shards", str(shards), *FAST)
-    reference = duwang("crawl", "--config", str(config), "--db", str(direct), *FAST)
+                         "--shards", str(shards), *links_only)
+    reference = duwang("crawl", "--config", str(config), "--db", str(direct), *links_only)
     wait_queued(url, 4, coordinator)
     workers = [duwang("worker", "--queue", url, "--shards", str(shards), "--burst") for _ in range(2)]
     for w in workers:
@@ -85,6 +89,7 @@ def test_coordinator_and_two_workers_equal_a_direct_crawl(serve, redis_url, tmp_
     got, want = comparable(central), comparable(direct)
     assert got == want
     assert len(got["runs"]) == 4 and {r[1] for r in got["runs"]} == {"complete"}
+    assert {f[2] for f in got["findings"]} >= {"dead_link"}
     assert out.count("站点") >= 4  # a summary per site
     status = run_cli("status", "--queue", url, check_exit=0).stdout
     done = [line.split("\t") for line in status.splitlines() if line.startswith("finished")]
@@ -129,3 +134,55 @@ def test_redis_gone_while_the_coordinator_waits(serve, redis_url, tmp_path: Path
     assert coordinator.returncode == 2
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "queue" in lines[0], err
+
+
+def horse_of(worker: subprocess.Popen, timeout: float = 60) -> int:
+    """The pid of the worker's work horse (its only child) once a job runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kids = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True,
+                              text=True).stdout.split()
+        if kids:
+            return int(kids[0])
+        assert worker.poll() is None, worker.communicate()
+        time.sleep(0.05)
+    raise AssertionError("no job started")
+
+
+@pytest.mark.parametrize("retries", [1, 0])
+def test_a_crawl_killed_mid_site(serve, redis_url, tmp_path: Path, retries: int):
+    """SIGKILL the work horse mid-site: with a retry the site is crawled again and complete;
+    without, the site is an error and nothing of it reaches the database."""
+    url, _ = redis_url
+    slow = {f"/p{i}.html": Reply(body=page(f"页{i}", "<p>内容</p>", footer=False), delay=0.3)
+            for i in range(12)}
+    links = "".join(f'<a href="/p{i}.html">{i}</a>' for i in range(12))
+    portal = serve({"/": Reply(body=page("首页", links, footer=False)), **slow})
+    config = write_config(tmp_path / "duwang.toml", [portal])
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    central = tmp_path / "c.db"
+    coordinator = duwang("crawl", "--config", str(config), "--db", str(central), "--queue", url,
+                         "--shards", str(shards), "--retries", str(retries), *FAST,
+                         "-s", "DUWANG_TEXTCHECK_ENABLED=0")  # no jieba to load: the test's time
+    wait_queued(url, 1, coordinator)
+    worker = duwang("worker", "--queue", url, "--shards", str(shards), "--burst")
+    horse = horse_of(worker)
+    deadline = time.monotonic() + 60
+    while not any("/p" in path for _, path in list(portal.log)):  # mid-site: the pages are being read
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(horse, 9)
+    worker.communicate(timeout=120)
+    out, err = coordinator.communicate(timeout=120)
+    con = sqlite3.connect(central)
+    runs = con.execute("SELECT status FROM runs").fetchall()
+    findings = con.execute("SELECT count(*) FROM findings").fetchone()[0]
+    con.close()
+    if retries:
+        assert coordinator.returncode in (0, 1), err[-3000:]
+        assert runs == [("complete",)]
+    else:
+        assert coordinator.returncode == 2
+        assert "job failed" in err and "Traceback" not in err, err
+        assert runs == [] and findings == 0
