@@ -181,6 +181,7 @@ def run_worker(queue_url: str, shards: str, slots: int, burst: bool) -> int:
     """`duwang worker`: `slots` RQ workers (processes) on the duwang queue. Returns jobs done."""
     import multiprocessing
     import os
+    import signal
 
     if slots < 1:
         raise CrawlError(f"--slots must be at least 1, got {slots}")
@@ -194,6 +195,16 @@ def run_worker(queue_url: str, shards: str, slots: int, burst: bool) -> int:
     procs = [ctx.Process(target=_work, args=(queue_url, burst)) for _ in range(slots)]
     for p in procs:
         p.start()
+
+    def forward(signum, frame) -> None:
+        # systemd (KillMode=mixed) signals this process only: each RQ worker then finishes
+        # its current job (a warm shutdown) instead of being killed mid-site.
+        for p in procs:
+            if p.pid and p.is_alive():
+                os.kill(p.pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
     for p in procs:
         p.join()
     return 0
