@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 from scrapy.settings import BaseSettings
 
 from crawler.errors import DuwangError
+from crawler.inspection.policy import WARN_DAYS, ColumnRule, Policy, PolicyError, rules_from
 from crawler.outcomes import DEFAULT_PLACEHOLDER_PATTERNS, DEFAULT_SOFT404_PATTERNS
 
 
@@ -35,6 +37,15 @@ class CrawlConfig:
     departments: dict[str, str]
     exclude: tuple[re.Pattern[str], ...]
     external_cache_days: float
+    inspection: bool = True  # DUWANG_INSPECTION_ENABLED: page facts and the veto-item checks
+    column_rules: tuple[ColumnRule, ...] = ()  # DUWANG_COLUMN_RULES ([[site.column]])
+    warn_days: int = WARN_DAYS  # DUWANG_WARN_DAYS
+    today: dt.date | None = None  # DUWANG_TODAY: a fixed date for tests and the demo
+    page_standard: bool | None = None  # DUWANG_PAGE_STANDARD: auto (None), on, off
+
+    def policy(self) -> Policy:
+        """What the inspection checks need (crawler/inspection/)."""
+        return Policy(self.column_rules, dict(self.columns), self.warn_days, self.today, self.page_standard)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlConfig:
@@ -68,7 +79,28 @@ class CrawlConfig:
                 re.compile(pattern)
             except re.error as exc:
                 raise ConfigError(f"DUWANG_SOFT404_PATTERNS: bad pattern {pattern!r}: {exc}") from None
+        try:
+            rules = rules_from(settings.getlist("DUWANG_COLUMN_RULES"))
+        except PolicyError as exc:
+            raise ConfigError(f"DUWANG_COLUMN_RULES: {exc}") from None
+        today = settings.get("DUWANG_TODAY") or None
+        if today is not None:
+            try:
+                today = dt.date.fromisoformat(str(today).strip())
+            except ValueError:
+                raise ConfigError(f"DUWANG_TODAY must be a date like 2024-03-25, got {today!r}") from None
+        warn_days = number("DUWANG_WARN_DAYS", WARN_DAYS)
+        if warn_days != int(warn_days):
+            raise ConfigError(f"DUWANG_WARN_DAYS must be a whole number of days, got {warn_days}")
+        standard = str(settings.get("DUWANG_PAGE_STANDARD", "auto")).strip().lower()
+        if standard not in ("auto", "true", "false", "1", "0", "on", "off"):
+            raise ConfigError(f"DUWANG_PAGE_STANDARD must be auto, true or false, got {standard!r}")
         return cls(
+            page_standard=None if standard == "auto" else standard in ("true", "1", "on"),
+            inspection=settings.getbool("DUWANG_INSPECTION_ENABLED", True),
+            column_rules=rules,
+            warn_days=int(warn_days),
+            today=today,
             db_path=settings.get("DUWANG_DB") or "duwang.db",
             site=settings.get("DUWANG_SITE") or "",
             extra_hosts=tuple(h.lower() for h in settings.getlist("DUWANG_EXTRA_HOSTS")),

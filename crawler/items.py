@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.pagefacts import PageFacts
 
 
 @dataclass(slots=True)
@@ -27,6 +31,7 @@ class Page:
     # The verdict on the page's own URL, carried here: one item a page instead of two.
     check: LinkCheck | None = None
     stylesheet: bool = False  # a CSS file: its url() and @import are its links; no text checks
+    facts: PageFacts | None = None  # page tags, footer, list items (inspection checks), else None
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from crawler.errors import DuwangError
+from crawler.inspection.labels import CATEGORY_LABELS as _INSPECTION_LABELS
 from crawler.outcomes import CATEGORY_LABELS as _OUTCOME_LABELS
 from crawler.render import KIND_LABELS, SEVERITY_LABELS
 from crawler.store.lifecycle import MACHINE, STATUS_LABELS
@@ -82,6 +83,8 @@ def category_label(category: str | None) -> str:
         return LINK_CATEGORY_LABELS[category]
     if category in _OUTCOME_LABELS:  # a category added since: its own label, never the code
         return _OUTCOME_LABELS[category]
+    if category in _INSPECTION_LABELS:
+        return _INSPECTION_LABELS[category]
     return _text_category_label(category)
 
 

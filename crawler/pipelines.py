@@ -139,6 +139,7 @@ class StorePipeline:
                 writer.db, writer.run_id, writer.site, complete=reason == "finished", reason=reason,
                 stats=stats, identity=identity_for_run(writer.db, writer.run_id, spider.moved_to),
                 text_checked=self.checks is not None,
+                inspection=self.cfg.policy() if self.cfg.inspection else None,
             )
         except sqlite3.Error as exc:
             # The run stays 'running' until the next crawl marks it incomplete (killed).

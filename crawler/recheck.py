@@ -39,6 +39,7 @@ from crawler import __version__
 from crawler.addresses import MARKER, AddressPolicy, site_addresses
 from crawler.encoding import decode_html, page_encoding
 from crawler.errors import DuwangError
+from crawler.inspection.found import KINDS as INSPECTION_KINDS
 from crawler.links import extract_links, parse_html, stylesheet_links, title_and_heading
 from crawler.outcomes import OK, Soft404, classify_status
 from crawler.store.db import now, transaction
@@ -352,6 +353,10 @@ def recheck_finding(
             return check(page, min(timeout, left))
         return run
 
+    if finding["kind"] in INSPECTION_KINDS:
+        # A column's freshness or a site's page tags are judged from the whole site: only the
+        # next complete crawl can say they are fixed. Not checked now, so nothing changes.
+        return UNREACHABLE, [PageResult(p, UNREACHABLE, "此类问题由下一次完整巡检复核") for p in pages[:1]]
     if finding["kind"] in LINK_KINDS:
         target = finding["target"] or finding["link"]
         alive, detail = check_target(target, netloc_key(target) in internal_hosts, timeout, policy)

@@ -8,6 +8,8 @@ import json
 import unicodedata
 from typing import Any
 
+from crawler.inspection.labels import CATEGORY_LABELS as INSPECTION_CATEGORY_LABELS
+from crawler.inspection.labels import KIND_LABELS as INSPECTION_KIND_LABELS
 from crawler.outcomes import CATEGORY_LABELS
 from crawler.store.finalize import RunSummary
 from crawler.store.lifecycle import STATUS_LABELS
@@ -18,6 +20,7 @@ KIND_LABELS = {
     "unverified_link": "待核实链接",
     "wording": "错敏词",
     "privacy": "隐私信息",
+    **INSPECTION_KIND_LABELS,
 }
 SEVERITY_LABELS = {"serious": "严重错误", "general": "一般错误", "suspect": "疑似错误"}
 RUN_STATUS_LABELS = {"complete": "完整", "incomplete": "不完整", "running": "进行中"}
@@ -29,12 +32,15 @@ CSV_HEADERS = ["编号", "问题类型", "类别", "问题内容", "建议修改
 def category_label(category: str | None) -> str:
     if not category:
         return ""
-    return CATEGORY_LABELS.get(category) or text_category_label(category)
+    return (CATEGORY_LABELS.get(category) or INSPECTION_CATEGORY_LABELS.get(category)
+            or text_category_label(category))
 
 
 def _problem(row: dict[str, Any]) -> str:
     if row["kind"] in ("dead_link", "unverified_link"):
         return row["target"] or ""
+    if row["kind"] in INSPECTION_KIND_LABELS:
+        return row["context"] or row["text"] or ""
     return row["text"] or ""
 
 
@@ -71,6 +77,8 @@ def render_summary(s: RunSummary) -> str:
         f"  新发现问题 {s.new_findings}  机器确认已整改 {s.rectified}  重新打开 {s.reopened}"
         f"  本次未核实 {s.unverified}",
     ]
+    if s.inspection:
+        lines.append("  " + "  ".join(f"{INSPECTION_KIND_LABELS[k]} {n}" for k, n in s.inspection.items()))
     if s.failed:
         lines.append(f"  处理出错 {s.failed} 个页面或链接（见日志）")
     if s.status != "complete":

@@ -51,6 +51,9 @@ class CrawlOptions:
     soft404_patterns: list[str] = field(default_factory=list)
     wordlists: list[str] = field(default_factory=list)
     external_cache_days: float | None = None
+    column_rules: list = field(default_factory=list)  # [[site.column]] (inspection.policy.ColumnRule)
+    warn_days: int | None = None
+    page_standard: bool | None = None
     webhook: str | None = None
     webhook_style: str = "text"
     obey_robots: bool = False
@@ -76,6 +79,9 @@ def options_from_config(config: Config, site: SiteConfig, **overrides: Any) -> C
         soft404_patterns=site.soft404_patterns,
         wordlists=site.wordlists,
         external_cache_days=site.external_cache_days,
+        column_rules=site.column_rules,
+        warn_days=site.warn_days,
+        page_standard=site.page_standard,
         webhook=site.webhook,
         webhook_style=site.webhook_style,
     )
@@ -106,6 +112,14 @@ def build_settings(opts: CrawlOptions) -> Settings:
         values["DUWANG_MIN_PAGES_RATIO"] = 0
     if opts.soft404_patterns:
         values["DUWANG_SOFT404_PATTERNS"] = opts.soft404_patterns
+    if opts.column_rules:
+        values["DUWANG_COLUMN_RULES"] = [
+            {"prefix": r.prefix, "name": r.name, "type": r.type, "window_days": r.window_days}
+            for r in opts.column_rules]
+    if opts.page_standard is not None:
+        values["DUWANG_PAGE_STANDARD"] = str(opts.page_standard).lower()
+    if opts.warn_days is not None:
+        values["DUWANG_WARN_DAYS"] = opts.warn_days
     if opts.external_cache_days is not None:
         values["DUWANG_EXTERNAL_CACHE_DAYS"] = opts.external_cache_days
     if opts.timeout is not None:

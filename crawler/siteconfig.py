@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import DuwangError
+from crawler.inspection.policy import ColumnRule, PolicyError, read_type
 from crawler.urls import BadURL, validate_start_url
 
 
@@ -41,6 +42,9 @@ class SiteConfig:
     webhook: str | None = None
     webhook_style: str = "text"
     external_cache_days: float | None = None
+    column_rules: list[ColumnRule] = field(default_factory=list)  # [[site.column]]
+    warn_days: int | None = None  # days before a column's line that it is warned about
+    page_standard: bool | None = None  # judge page tags and footer; None: when the site shows them
 
 
 @dataclass
@@ -78,7 +82,12 @@ _SITE_KEYS: dict[str, str] = {
     "webhook": "http(s) URL",
     "webhook_style": "one of text, wecom, dingtalk, json",
     "external_cache_days": "number of days (0 turns the cache off)",
+    "column": "array of tables [[site.column]] with prefix, name, type, window_days",
+    "warn_days": "whole number of days (0 or more)",
+    "page_standard": "true or false (default: judged when the home page shows a page tag or 网站标识码)",
 }
+_COLUMN_KEYS = {"prefix": "URL prefix", "name": "text", "type": "column type",
+                "window_days": "positive whole number of days"}
 _TOP_KEYS = {"db", "log_file", "defaults", "site"}
 _STYLES = ("text", "wecom", "dingtalk", "json")
 
@@ -97,16 +106,30 @@ class _Locator:
             m = self._HEADER.match(line)
             if m:
                 table = m.group(2).split(".")[0].strip().strip('"')
-                if m.group(1) and table == "site":
+                if m.group(1) and m.group(2).strip() == "site":
                     site_index += 1
             self.owner.append((table, site_index if table == "site" else 0))
 
-    def line_of(self, key: str, table: str | None = None, index: int = 0) -> int | None:
+    def line_of(self, key: str, table: str | None = None, index: int = 0,
+                sub: int | None = None) -> int | None:
+        """The line of `key` in `table` (the index-th [[site]]); `sub`: in its sub-th
+        [[site.column]], counted from 0."""
         pattern = re.compile(rf"^\s*(\"{re.escape(key)}\"|{re.escape(key)})\s*=")
         first = None
+        column = -1
         for number, (line, owner) in enumerate(zip(self.lines, self.owner, strict=True), 1):
             if owner != (table, index if table == "site" else 0):
                 continue
+            header = self._HEADER.match(line)
+            if sub is not None:
+                if header:
+                    if header.group(1) and header.group(2).replace(" ", "") == "site.column":
+                        column += 1
+                    if column == sub and first is None:
+                        first = number
+                    continue
+                if column != sub:
+                    continue
             first = first or number
             header = self._HEADER.match(line)
             if pattern.match(line) or (header and header.group(2).split(".")[-1].strip('" ') == key):
@@ -132,7 +155,8 @@ def load_config(path: str | Path) -> Config:
     loc = _Locator(text)
 
     def fail(key: str, reason: str, table: str | None = None, index: int = 0) -> ConfigFileError:
-        line = loc.line_of(key.split(".")[-1], table, index)
+        sub = re.match(r"column\[(\d+)\]", key)
+        line = loc.line_of(key.split(".")[-1], table, index, int(sub.group(1)) - 1 if sub else None)
         where = f"{path}:{line}" if line else str(path)
         label = f"site[{index + 1}].{key}" if table == "site" else (f"{table}.{key}" if table else key)
         return ConfigFileError(f"{where}: {label}: {reason}")
@@ -161,7 +185,8 @@ def load_config(path: str | Path) -> Config:
                 raise fail(key, f"unknown key (known: {', '.join(_SITE_KEYS)})", "site", index)
         def site_fail(key: str, reason: str, i: int = index, own: dict = raw) -> ConfigFileError:
             # A value inherited from [defaults] is reported where it is written.
-            return fail(key, reason, "site", i) if key in own else fail(key, reason, "defaults")
+            root = re.split(r"[.\[]", key, maxsplit=1)[0]
+            return fail(key, reason, "site", i) if root in own else fail(key, reason, "defaults")
 
         sites.append(_site(merged, site_fail, path.parent))
     names = [s.name for s in sites]
@@ -235,6 +260,14 @@ def _site(raw: dict[str, Any], fail, base: Path) -> SiteConfig:
     style = text("webhook_style") or "text"
     if style not in _STYLES:
         raise fail("webhook_style", f"must be one of {', '.join(_STYLES)}")
+    rules = _column_rules(raw.get("column", []), fail)
+    warn_days = raw.get("warn_days")
+    if warn_days is not None and (isinstance(warn_days, bool) or not isinstance(warn_days, int)
+                                  or warn_days < 0):
+        raise fail("warn_days", f"must be a {_SITE_KEYS['warn_days']}, got {warn_days!r}")
+    page_standard = raw.get("page_standard")
+    if page_standard is not None and not isinstance(page_standard, bool):
+        raise fail("page_standard", f"must be {_SITE_KEYS['page_standard']}, got {page_standard!r}")
     wordlists = [str((base / w).resolve()) if not Path(w).is_absolute() else w for w in strings("wordlists")]
     return SiteConfig(
         name=name,
@@ -253,4 +286,40 @@ def _site(raw: dict[str, Any], fail, base: Path) -> SiteConfig:
         webhook=webhook,
         webhook_style=style,
         external_cache_days=number("external_cache_days", integer=False, allow_zero=True),
+        column_rules=rules,
+        warn_days=warn_days,
+        page_standard=page_standard,
     )
+
+
+def _column_rules(raw: Any, fail) -> list[ColumnRule]:
+    """[[site.column]]: each a column of the site, with its type and window."""
+    if isinstance(raw, dict):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(entry, dict) for entry in raw):
+        raise fail("column", f"must be an {_SITE_KEYS['column']}")
+    rules = []
+    for n, entry in enumerate(raw, 1):
+        where = f"column[{n}]"
+        for key in entry:
+            if key not in _COLUMN_KEYS:
+                raise fail(f"{where}.{key}", f"unknown key (known: {', '.join(_COLUMN_KEYS)})")
+        prefix = entry.get("prefix")
+        if not isinstance(prefix, str) or not prefix.strip():
+            raise fail(f"{where}.prefix", "missing or empty (the URL prefix of the column's list page)")
+        name = entry.get("name", "")
+        if not isinstance(name, str):
+            raise fail(f"{where}.name", "must be text")
+        kind = ""
+        if "type" in entry:
+            if not isinstance(entry["type"], str):
+                raise fail(f"{where}.type", "must be text")
+            try:
+                kind = read_type(entry["type"])
+            except PolicyError as exc:
+                raise fail(f"{where}.type", str(exc)) from None
+        window = entry.get("window_days")
+        if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window <= 0):
+            raise fail(f"{where}.window_days", f"must be a {_COLUMN_KEYS['window_days']}, got {window!r}")
+        rules.append(ColumnRule(prefix.strip(), name.strip(), kind, window))
+    return rules

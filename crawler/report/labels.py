@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crawler.inspection.labels import CATEGORY_LABELS as INSPECTION_CATEGORY_LABELS
 from crawler.labels import category_label as ui_category_label
 from crawler.render import KIND_LABELS
 from crawler.textcheck.codes import DEFAULT_CATEGORIES
@@ -49,6 +50,8 @@ def kind_label(kind: str) -> str:
 def category_label(kind: str, category: str) -> str:
     if kind in ("dead_link", "unverified_link"):
         return ui_category_label(category) or "其他"
+    if category in INSPECTION_CATEGORY_LABELS:
+        return INSPECTION_CATEGORY_LABELS[category]
     return text_category_label(category) if category else "其他"
 
 

@@ -33,6 +33,7 @@ from crawler.links import (
     unusable_href,
 )
 from crawler.outcomes import DEAD, INVALID_URL, OK, UNVERIFIED, Soft404, Verdict, classify_status
+from crawler.pagefacts import page_facts
 from crawler.store import open_db
 from crawler.store.memory import CrawlMemory
 from crawler.stylesheets import STYLESHEET_EXTENSION, decode_stylesheet, is_stylesheet
@@ -117,6 +118,10 @@ class PortalSpider(Spider):
         self._revisited = False
         self.home_keys = {url_key(u) for u in self.start_urls}
         self.traps = TrapGuard(cfg.max_url_length, cfg.max_query_variants)
+        # Configured columns' URL prefixes, without the scheme (crawler/inspection/)
+        self._column_prefixes = tuple(
+            p.split("://", 1)[-1].lower()
+            for p in (*cfg.columns, *(r.prefix for r in cfg.column_rules)) if p)
         self.soft404 = Soft404(cfg.soft404_patterns)
         self.seen: set[str] = set()
         self._too_deep: dict[str, str] = {}  # key -> URL of pages turned away at the depth bound
@@ -342,7 +347,14 @@ class PortalSpider(Spider):
         self.crawler.stats.inc_value("duwang/links/non_http", skipped)
         outlinks: dict[str, tuple[str, str, str, str, str]] = {}
         yield from self._follow(links, invalid, depth, outlinks)
+        facts = None
+        if self.cfg.inspection:
+            facts = page_facts(root, response.url, (link.url for link in links),
+                               keep_undated=key in self.home_keys or self._column_page(response.url))
+            key_of = self.key_of
+            facts.items = [(key_of(url), date) for url, date in facts.items]
         yield Page(
+            facts=facts,
             url=key,
             final_url=response.url,
             status=response.status,
@@ -359,6 +371,12 @@ class PortalSpider(Spider):
             body=response.body,
             check=check,
         )
+
+    def _column_page(self, url: str) -> bool:
+        """Under a configured column: its list keeps items that carry no date (they count
+        as not updated), where elsewhere an undated list is read as a menu."""
+        bare = url.split("://", 1)[-1].lower()
+        return any(bare.startswith(p) for p in self._column_prefixes)
 
     def _start_moved(self, response: Response) -> str | None:
         """Why a start URL's answer is not this site (a redirect off it), else None; a

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlite_utils import Database
 
+from crawler.inspection import KINDS as INSPECTION_KINDS
+from crawler.inspection import Found, Policy, inspect_site
 from crawler.store.db import now, transaction
 from crawler.store.lifecycle import MACHINE, RECTIFIED, Event, allowed, machine_transition, record
 from crawler.urls import SiteIdentity, netloc_key
@@ -51,6 +53,8 @@ class RunSummary:
     finished_at: str
     unverified: int = 0  # open findings this run could not verify (pages not read whole)
     failed: int = 0  # pages and link checks whose processing raised: the run is incomplete
+    # open inspection findings seen by this run, by kind (stale_column ...; crawler/inspection/)
+    inspection: dict[str, int] = field(default_factory=dict)
 
     @property
     def duration_s(self) -> float | None:
@@ -147,13 +151,15 @@ WHERE l.site = :site AND l.last_run = :run AND l.url = pages.url AND pages.last_
 
 def finish_run(
     db: Database, run_id: int, site: str, *, complete: bool, reason: str, stats: dict | None = None,
-    identity: SiteIdentity | None = None, text_checked: bool = True,
+    identity: SiteIdentity | None = None, text_checked: bool = True, inspection: Policy | None = None,
 ) -> RunSummary:
     """Turn the run into findings, then apply the lifecycle, all or nothing.
 
     `identity` maps URLs to their site-relative form (default: from the run's start URLs).
     `text_checked` is False when the run did not run the text checks: then no wording or
-    privacy finding can be shown gone.
+    privacy finding can be shown gone. `inspection`, when given, runs the inspection checks
+    (crawler/inspection/) on a complete run: only a run that saw every column may say one
+    is stale, empty or fresh again.
     """
     ident = identity or identity_for_run(db, run_id)
     db.conn.create_function("site_ident", 1, ident, deterministic=True)
@@ -164,6 +170,9 @@ def finish_run(
         db.execute(_UPSERT_LINK_OCCURRENCES, params)
         db.execute(_UPSERT_TEXT_FINDINGS, params)
         db.execute(_UPSERT_TEXT_OCCURRENCES, params)
+        inspected = complete and inspection is not None
+        if inspected:
+            _upsert_found(db, inspect_site(db, run_id, site, inspection, ident), params)
         reopened = machine_transition(
             db, "last_run = :run AND site = :site AND status = 'rectified'", params,
             "open", run_id, "再次发现，重新打开",
@@ -173,7 +182,7 @@ def finish_run(
             # Only a complete crawl saw every page, so only it may say a finding is gone, and
             # only for a finding whose every page it read whole (or found gone).
             db.execute(_GONE_PAGES, params)
-            fixed = Evidence(db, run_id, site, ident, text_checked).fixed()
+            fixed = Evidence(db, run_id, site, ident, text_checked, inspected).fixed()
             rectified = _machine_move(db, fixed, RECTIFIED, run_id, ts, RECTIFIED_NOTE)
         new = db.execute(
             "SELECT count(*) FROM findings WHERE first_run = :run", params
@@ -190,6 +199,37 @@ def finish_run(
              "stats": json.dumps(stats or {}, ensure_ascii=False, default=str)},
         )
     return summarize_run(db, run_id, rectified=rectified, reopened=reopened)
+
+
+_UPSERT_FOUND = """
+INSERT INTO findings (key, site, kind, category, text, suggestion, context, severity, status,
+                      first_seen, last_seen, first_run, last_run, detail)
+VALUES (:key, :site, :kind, :category, :text, :suggestion, :context, :severity, 'open',
+        :now, :now, :run, :run, :detail)
+ON CONFLICT(key) DO UPDATE SET category = excluded.category, text = excluded.text,
+  suggestion = excluded.suggestion, context = excluded.context, severity = excluded.severity,
+  detail = excluded.detail, last_seen = excluded.last_seen, last_run = excluded.last_run
+"""
+_UPSERT_FOUND_OCCURRENCE = """
+INSERT INTO occurrences (finding_id, page_url, element, attr, anchor, is_home,
+                         first_seen, last_seen, last_run)
+SELECT f.id, :page, :kind, NULL, NULL, coalesce(p.is_home, 0), :now, :now, :run
+FROM findings f LEFT JOIN pages p ON p.url = :page WHERE f.key = :key
+ON CONFLICT(finding_id, page_url) DO UPDATE SET is_home = excluded.is_home,
+  last_seen = excluded.last_seen, last_run = excluded.last_run
+"""
+
+
+def _upsert_found(db: Database, found: list[Found], params: dict) -> None:
+    """Inspection findings (derived from the whole site, not from one page) into the store,
+    keyed like the others so a column that stays stale is one finding night after night."""
+    for f in found:
+        row = {**params, "key": f.key, "kind": f.kind, "category": f.category, "text": f.text,
+               "suggestion": f.suggestion, "context": f.context, "severity": f.severity,
+               "detail": json.dumps(f.detail, ensure_ascii=False, default=str)}
+        db.execute(_UPSERT_FOUND, row)
+        for page in dict.fromkeys(f.pages):
+            db.execute(_UPSERT_FOUND_OCCURRENCE, {**row, "page": page})
 
 
 def identity_for_run(db: Database, run_id: int, aliases: list[str] = ()) -> SiteIdentity:
@@ -226,9 +266,11 @@ class Evidence:
     identity, so a site that moved to https or another port still verifies its findings.
     """
 
-    def __init__(self, db: Database, run_id: int, site: str, ident: SiteIdentity, text_checked: bool):
+    def __init__(self, db: Database, run_id: int, site: str, ident: SiteIdentity, text_checked: bool,
+                 inspected: bool = False):
         self.db, self.run, self.site, self.ident = db, run_id, site, ident
         self.text_checked = text_checked
+        self.inspected = inspected
         self._read: dict[str, tuple[str, bool, bool]] | None = None
         self._gone: set[str] | None = None
         self._alive: set[str] | None = None
@@ -252,6 +294,11 @@ class Evidence:
                 if link and self.ident(link) in self.alive():
                     out[fid] = "alive"
                 elif on and all(self._link_gone_from(p, link) for p in on):
+                    out[fid] = self._how(on)
+            elif kind in INSPECTION_KINDS:
+                # Not found again by this run's inspection, which read its pages whole: the
+                # column is fresh again, the tag is there. Never from a run that did not inspect.
+                if self.inspected and on and all(self._page_read_or_gone(p) for p in on):
                     out[fid] = self._how(on)
             elif self.text_checked and on and all(self._text_gone_from(p) for p in on):
                 out[fid] = self._how(on)
@@ -295,6 +342,11 @@ class Evidence:
             return state[1] and state[2]
         return key in self.gone()
 
+    def _page_read_or_gone(self, page: str) -> bool:
+        key = self.ident(page)
+        state = self.read().get(key)
+        return state[1] if state is not None else key in self.gone()
+
     def _link_gone_from(self, page: str, link: str | None) -> bool:
         key = self.ident(page)
         state = self.read().get(key)
@@ -336,6 +388,7 @@ def summarize_run(db: Database, run_id: int, rectified: int = 0, reopened: int =
         finished_at=run["finished_at"] or "",
         unverified=run["unverified"] or 0,
         failed=(stats.get("duwang/pages/failed") or 0) + (stats.get("duwang/checks/failed") or 0),
+        inspection={k: counts[k] for k in INSPECTION_KINDS if counts.get(k)},
     )
 
 

@@ -344,6 +344,43 @@ def m012_roles_feedback(db: Database) -> None:
 
 
 @migrations()
+def m013_inspection(db: Database) -> None:
+    """The national inspection's veto items (crawler/inspection/): what each page showed of
+    the page tags, footer and its own publish date, and the dated items of list pages with
+    when duwang first saw each (a date earlier than that is a backdated item)."""
+    db["page_facts"].create(
+        {
+            "page_url": str,  # pages.url
+            "site": str,
+            "run_id": int,  # the run that parsed the page (an unchanged page keeps its row)
+            "tags": str,  # JSON {page tag: content}
+            "footer": str,  # JSON list of footer markers (pagefacts.FOOTER_*)
+            "site_id": str,  # the 网站标识码 printed in the footer
+            "pub_date": str,  # the page's own publish date, ISO
+            "items": int,  # list items kept (list_items rows)
+            "says_empty": int,  # 1: a column page without items that says 暂无信息
+        },
+        pk="page_url",
+    )
+    db["page_facts"].create_index(["site"])
+    db["list_items"].create(
+        {
+            "page_url": str,  # the list page
+            "item_url": str,  # url_key of the item's link
+            "position": int,  # order on the page
+            "date": str,  # the date printed beside it, ISO, else NULL
+            "first_seen": str,  # when duwang first saw the item on this list page
+            "first_run": int,
+        },
+        pk=("page_url", "item_url"),
+    )
+    db["list_items"].create_index(["item_url"])
+    # The figures behind an inspection finding (JSON: a column's last update, its window,
+    # pages affected ...), for the report and the scorecard.
+    db["findings"].add_column("detail", str)
+
+
+@migrations()
 def m014_probes(db: Database) -> None:
     """`duwang watch`: every probe of a watched page (网站可用性), for the availability rule
     (20 visits a day for a week; 5% not open within 15 s fails the site). Kept 35 days."""

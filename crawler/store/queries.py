@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlite_utils import Database
 
 from crawler.store import lifecycle
 
-KINDS = ("dead_link", "unverified_link", "wording", "privacy")
+KINDS = ("dead_link", "unverified_link", "wording", "privacy",
+         # the inspection's veto items (crawler/inspection/)
+         "stale_column", "empty_column", "stale_home", "backdated", "page_standard")
 STATUSES = lifecycle.STATUSES
 
 # The stable JSONL fields, in order. Documented in README "Findings format".
 FIELDS = (
     "id", "kind", "category", "target", "final_url", "http_status", "error", "text",
     "suggestion", "context", "pages", "occurrences", "home_page", "status", "severity",
-    "first_seen", "last_seen", "site", "confirmed_at", "confirmed_by",
+    "first_seen", "last_seen", "site", "confirmed_at", "confirmed_by", "detail",
 )
 
 
@@ -73,6 +76,7 @@ def list_findings(
         record["occurrences"] = occurrences
         record["pages"] = [o["page"] for o in occurrences]
         record["home_page"] = any(o["is_home"] for o in occurrences)
+        record["detail"] = json.loads(f["detail"]) if f.get("detail") else None
         out.append(record)
     return out
 

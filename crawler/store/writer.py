@@ -39,6 +39,16 @@ _HIT_SQL = (
     "INSERT OR REPLACE INTO page_hits (page_url, finding_key, kind, category, rule, text, suggestion, "
     "context, severity, field) VALUES (?,?,?,?,?,?,?,?,?,?)"
 )
+_FACTS_SQL = (
+    "INSERT OR REPLACE INTO page_facts (page_url, site, run_id, tags, footer, site_id, pub_date, items, "
+    "says_empty) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+# An item keeps the first_seen of its first sighting on the list page (backdating needs it);
+# items no longer listed are dropped (marked with position -1 first, deleted after).
+_ITEM_SQL = """
+INSERT INTO list_items (page_url, item_url, position, date, first_seen, first_run) VALUES (?,?,?,?,?,?)
+ON CONFLICT(page_url, item_url) DO UPDATE SET position = excluded.position, date = excluded.date
+"""
 _OUTLINK_SQL = (
     "INSERT OR REPLACE INTO outlinks (page_url, target, href, element, attr, anchor) "
     "VALUES (?,?,?,?,?,?)"
@@ -130,6 +140,9 @@ class RunWriter:
             conn.executemany(
                 _OUTLINK_SQL, [(p.url, *o) for p in pages for o in p.outlinks]
             )
+            with_facts = [p for p in pages if p.facts is not None]
+            if with_facts:
+                self._write_facts(conn, with_facts, ts)
             conn.executemany(
                 _LINK_SQL,
                 [
@@ -165,3 +178,19 @@ class RunWriter:
             )
         self.pages_written += len(pages) + len(unchanged)
         self.links_written += len(links)
+
+    def _write_facts(self, conn, pages: list[Page], ts: str) -> None:
+        run, site = self.run_id, self.site
+        conn.executemany(_FACTS_SQL, [
+            (p.url, site, run, json.dumps(p.facts.tags, ensure_ascii=False),
+             json.dumps(p.facts.footer), p.facts.site_id, p.facts.pub_date, len(p.facts.items),
+             int(p.facts.says_empty))
+            for p in pages
+        ])
+        conn.executemany("UPDATE list_items SET position = -1 WHERE page_url = ?", [(p.url,) for p in pages])
+        conn.executemany(_ITEM_SQL, [
+            (p.url, item, i, date, ts, run)
+            for p in pages for i, (item, date) in enumerate(p.facts.items)
+        ])
+        conn.executemany("DELETE FROM list_items WHERE page_url = ? AND position = -1",
+                         [(p.url,) for p in pages])

@@ -46,6 +46,16 @@ def parse_date(value: str) -> dt.date | None:
     return _valid(m) if m else None
 
 
+def search_date(text: str) -> dt.date | None:
+    """The first full date (year, month and day) anywhere in ``text``, e.g. the date printed
+    beside an item of a column's list: ``[2024-03-15]``, ``2024年3月15日``, ``２０２４／３／１５``."""
+    for m in _DATE.finditer(text):
+        day = _valid(m)
+        if day is not None:
+            return day
+    return None
+
+
 def _valid(m: re.Match[str]) -> dt.date | None:
     try:
         day = dt.date(int(m["y"]), int(m["m"]), int(m["d"]))

@@ -1,0 +1,27 @@
+"""A finding the inspection checks derive from the store, before it goes through the lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Kinds (findings.kind) and their categories: stable codes, labels in crawler/render.py and
+# crawler/inspection/labels.py.
+STALE_COLUMN, EMPTY_COLUMN, STALE_HOME, PAGE_STANDARD, BACKDATED = (
+    "stale_column", "empty_column", "stale_home", "page_standard", "backdated")
+KINDS = (STALE_COLUMN, EMPTY_COLUMN, STALE_HOME, BACKDATED, PAGE_STANDARD)
+# stale_column / stale_home categories: over the line, no date on any item, near the line.
+STALE, NO_DATE, DUE = "stale", "no_date", "due"
+
+
+@dataclass
+class Found:
+    key: str  # stable: the site, the kind and the column URL (or the missing item)
+    kind: str
+    category: str
+    text: str  # what is wrong with: the column's name, the page tag
+    context: str  # the figures, in Chinese
+    severity: str  # serious: over a veto line; general: a warning or a page-tag gap
+    pages: list[str]  # pages.url of the pages it is on (the column page, the home page ...)
+    suggestion: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)  # the figures, for the scorecard
