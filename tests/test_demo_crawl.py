@@ -87,3 +87,21 @@ def test_pages_with_findings_keep_a_masked_snapshot(demo):
         assert stored == with_hits
     finally:
         db.close()
+
+
+def test_inspection_items_found_as_of_the_demo_day(demo):
+    """The demo is read as of DEMO_TODAY: one stale column, one empty, the home page near its line."""
+    kinds = ("stale_column", "empty_column", "stale_home", "backdated")
+    rows = [r for r in demo["rows"] if r["kind"] in kinds]
+    got = {(r["kind"], r["category"], r["text"], tuple(_path(p) for p in r["pages"])) for r in rows}
+    assert got == {(k, c, t, tuple(p)) for k, c, t, p in DEMO_PLANTED["inspection"]}
+    assert "栏目不更新 1  空白栏目 1  首页不更新 1" in demo["proc"].stdout
+
+
+def test_page_tags_and_footer_one_finding_per_missing_item(demo):
+    rows = [r for r in demo["rows"] if r["kind"] == "page_standard"]
+    got = {r["category"]: (r["detail"]["pages_affected"], r["detail"]["pages_checked"]) for r in rows}
+    assert got == DEMO_PLANTED["page_standard"]
+    tagged = DEMO_PLANTED["fully_tagged_article"]
+    for r in rows:
+        assert tagged not in {_path(p) for p in r["pages"]} or not r["category"].startswith("meta_")

@@ -22,6 +22,9 @@ __all__ = [
 
 SITE_DIR = Path(__file__).resolve().parent / "site"
 SITE_NAME = "示范区人民政府"
+# The day the demo portal is read as of (DUWANG_TODAY): its news is from March 2024, so the
+# inspection checks (栏目更新, 首页更新) give the same answer whenever the demo runs.
+DEMO_TODAY = "2024-03-29"
 
 FOOTER_TYPO = "再接再励"
 
@@ -103,6 +106,37 @@ def _article(title: str, date: str, source: str, paragraphs: list[str], root: st
     return render_page(title, body, root=root)
 
 
+_BMDT = [  # 部门动态: a news column last updated 28 days before DEMO_TODAY (over its 14 days)
+    ("2024-03-01-nongji.html", "区农业农村局开展春季农机安全检查", "2024-03-01", "区农业农村局"),
+    ("2024-02-23-jiuye.html", "区人社局举办春风行动专场招聘会", "2024-02-23", "区人社局"),
+    ("2024-02-10-anquan.html", "区应急管理局部署节日期间安全生产工作", "2024-02-10", "区应急管理局"),
+]
+# The one page with every page tag 《政府网站发展指引》 asks of an article.
+_TAGGED = (
+    '<meta name="SiteName" content="示范区人民政府">\n<meta name="SiteDomain" content="127.0.0.1">\n'
+    '<meta name="SiteIDCode" content="3609990001">\n<meta name="ArticleTitle" content="{title}">\n'
+    '<meta name="PubDate" content="{date} 10:00">\n<meta name="ContentSource" content="{source}">\n'
+)
+
+
+def _inspection_routes() -> dict[str, Route]:
+    """A stale news column found through the navigation, and an empty column (空白栏目)."""
+    routes: dict[str, Route] = {}
+    items = []
+    for i, (name, title, date, source) in enumerate(_BMDT):
+        head = _TAGGED.format(title=title, date=date, source=source) if i == 0 else ""
+        body = f'<h1>{title}</h1>\n<p class="meta">发布时间：{date}　来源：{source}</p>\n<p>{title}。</p>'
+        routes[f"/bmdt/{name}"] = Reply(200, render_page(title, body, root="../", head_extra=head))
+        items.append(f'<li><a href="{name}">{title}</a><span class="date">{date}</span></li>')
+    routes["/bmdt/"] = Reply(200, render_page(
+        "部门动态", '<h1>部门动态</h1>\n<ul class="list">' + "".join(items) + "</ul>", root="../"))
+    routes["/zxft/"] = Reply(200, render_page(
+        "在线访谈", '<h1>在线访谈</h1>\n<ul class="list"><li>暂无信息</li></ul>', root="../",
+        head_extra='<meta name="ColumnName" content="在线访谈">\n'
+                   '<meta name="ColumnType" content="在线访谈">\n'))
+    return routes
+
+
 def demo_routes() -> dict[str, Route]:
     """Fresh route table (list routes keep per-server state, so build one per server)."""
     tjsj = _article(
@@ -164,6 +198,7 @@ def demo_routes() -> dict[str, Route]:
         "/zcjd/": Reply(200, zcjd, head_status=405),
         # ---- unverified (blocked, not broken) --------------------------------------
         "/hdjl/wsxf.html": Reply(403, waf, headers={"Server": "WAF"}),
+        **_inspection_routes(),
     }
 
 
@@ -206,7 +241,8 @@ _STATIC_PAGES = [
     "/xxgk/公开指南/年度报告.html",
     "/hdjl/",
 ]
-_ROUTE_PAGES = ["/sjfb/tjsj.html", "/bsfw/", "/zcjd/"]
+_ROUTE_PAGES = ["/sjfb/tjsj.html", "/bsfw/", "/zcjd/", "/bmdt/", *(f"/bmdt/{b[0]}" for b in _BMDT),
+                "/zxft/"]
 
 DEMO_PLANTED: dict[str, Any] = {
     "site_name": SITE_NAME,
@@ -399,6 +435,24 @@ DEMO_PLANTED: dict[str, Any] = {
             "pages": ["/tzgg/2024-03-05-gongshi.html"],
         },
     ],
+    # The national inspection's items (crawler/inspection/), as of DEMO_TODAY: (kind, category,
+    # column or page name, pages). 政务要闻 (9 days), 通知公告, 政策文件 and 政府信息公开 are fresh;
+    # 区情概况 and 互动交流 are information pages, named in the config but no columns.
+    "inspection": [
+        ("stale_column", "stale", "部门动态", ["/bmdt/"]),  # news, 28 days; found by its dated list
+        ("empty_column", "empty_column", "在线访谈", ["/zxft/"]),  # ColumnName tag, 暂无信息
+        ("stale_home", "due", "首页", ["/"]),  # newest item 2024-03-18 (统计数据): 11 days, warned at 10
+    ],
+    # Page tags and footer: category -> (pages lacking it, pages checked). The home page, 6 column
+    # pages and the sampled articles; /bmdt/2024-03-01-nongji.html has every article tag, /zxft/
+    # its column tags; the footer shows the 网站标识码 and ICP number only.
+    "page_standard": {
+        "meta_SiteName": (20, 21), "meta_SiteDomain": (20, 21), "meta_SiteIDCode": (20, 21),
+        "meta_ColumnName": (5, 6), "meta_ColumnDescription": (6, 6), "meta_ColumnKeywords": (6, 6),
+        "meta_ColumnType": (5, 6), "meta_ArticleTitle": (13, 14), "meta_PubDate": (12, 14),
+        "meta_ContentSource": (13, 14), "footer_police": (15, 15), "footer_conac": (15, 15),
+    },
+    "fully_tagged_article": "/bmdt/2024-03-01-nongji.html",
     # Must NOT be flagged.
     "decoys": [
         {

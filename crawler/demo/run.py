@@ -10,7 +10,14 @@ import shutil
 import signal
 from pathlib import Path
 
-from crawler.demo.portal import DEMO_COLUMNS, DEMO_DEPARTMENTS, SITE_DIR, SITE_NAME, demo_server
+from crawler.demo.portal import (
+    DEMO_COLUMNS,
+    DEMO_DEPARTMENTS,
+    DEMO_TODAY,
+    SITE_DIR,
+    SITE_NAME,
+    demo_server,
+)
 from crawler.errors import DuwangError
 from crawler.render import render_findings, render_summary
 from crawler.runner import CrawlOptions, run_crawl
@@ -65,7 +72,8 @@ def run_demo(db_path: str, port: int | None = None, serve: bool = False, ui_port
             concurrency=8,
             columns={server.url + path: name for path, name in DEMO_COLUMNS.items()},
             departments={server.url + path: name for path, name in DEMO_DEPARTMENTS.items()},
-            extra_settings={"DUWANG_BACKOFF_BASE": 0.2},
+            # Read as of the portal's own days: its columns and home page are judged then.
+            extra_settings={"DUWANG_BACKOFF_BASE": 0.2, "DUWANG_TODAY": DEMO_TODAY},
         )
         summary = run_crawl(opts)
         print(render_summary(summary))
