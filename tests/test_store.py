@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 
@@ -474,6 +475,9 @@ def test_a_read_only_database_is_read_and_never_written(db_path, read_only_mount
         db.close()
     proc = run_cli("findings", "--db", str(target), "--format", "jsonl", check_exit=0)
     assert proc.stdout == "" and proc.stderr == ""
+    report = run_cli("report", "monthly", "--db", str(target), "--month", "2026-01", "--format", "json",
+                     "-o", "-", check_exit=0)
+    assert json.loads(report.stdout)["period"] and report.stderr == ""
 
 
 def test_a_read_only_database_of_an_older_schema_says_so(db_path, read_only_mount):

@@ -100,7 +100,7 @@ def _run(args: argparse.Namespace, period: Period) -> int:
     fmt = _format_of(args)
     if args.output == "-" and fmt == "xlsx":
         raise ReportError("-o -: an XLSX report cannot go to stdout; give a file name")
-    db = open_db(args.db, create=False)
+    db = open_db(args.db, create=False, read_only_ok=True)  # a report only reads
     try:
         if args.site:
             _check_site(db, args.site)

@@ -171,7 +171,7 @@ def _n(ids: list[int]) -> str:
     return f"问题 {ids[0]} " if len(ids) == 1 else f"其中 {len(ids)} 个问题"
 
 
-@bp.post("/whitelist/<int:entry_id>/revoke")
+@bp.post("/whitelist/<int(max=9223372036854775807):entry_id>/revoke")
 def revoke(entry_id: int) -> Response:
     roles.require_admin()
     try:

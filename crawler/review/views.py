@@ -197,7 +197,7 @@ def _neighbours(db, back: str | None, finding_id: int) -> tuple[int | None, int 
     return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
 
 
-@bp.get("/finding/<int:finding_id>")
+@bp.get("/finding/<int(max=9223372036854775807):finding_id>")
 def finding(finding_id: int) -> str:
     db = get_db()
     own = roles.department()
@@ -221,7 +221,7 @@ def finding(finding_id: int) -> str:
     )
 
 
-@bp.get("/finding/<int:finding_id>/snapshot")
+@bp.get("/finding/<int(max=9223372036854775807):finding_id>/snapshot")
 def page_snapshot(finding_id: int) -> Response:
     """The page as the crawl saw it (快照), with the finding's words marked."""
     db = get_db()

@@ -121,6 +121,10 @@ def test_detail_shows_history(client, db):
     html = client.get(f"/finding/{fid}").get_data(as_text=True)
     assert "待整改 → 误报" in html and "专有名词" in html and "仅页面" in html
     assert client.get("/finding/9999").status_code == 404
+    # An id past SQLite's integers is no finding either, not a server error.
+    for huge in ("9" * 30, str(2**63)):
+        assert client.get(f"/finding/{huge}").status_code == 404
+        assert client.get(f"/finding/{huge}/snapshot").status_code == 404
 
 
 def test_only_loopback_hosts_without_login(client):
