@@ -191,6 +191,12 @@ def test_bad_crawl_options(tmp_path, options, words):
     assert counts(db) == (1, 1)
 
 
+def test_recheck_timeout_must_be_a_real_number(tmp_path):
+    db = make_db(tmp_path / "duwang.db")
+    for bad in ("nan", "inf", "0"):
+        assert_clean_error(run_cli("recheck", "--db", str(db), "1", "--timeout", bad), "recheck", "--timeout")
+
+
 @pytest.mark.parametrize(
     "args, command, words",
     [

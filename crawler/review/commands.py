@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import math
 import sys
 
 from crawler.errors import DuwangError
@@ -133,6 +134,8 @@ def cmd_recheck(args: argparse.Namespace) -> int:
     from crawler.review.actions import recheck_message, verdicts
     from crawler.store.feedback import apply_rechecks
 
+    if not math.isfinite(args.timeout) or args.timeout <= 0:
+        raise ReviewUsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
     db = open_db(args.db, create=False)
     try:
         ids = args.ids or [r[0] for r in db.execute(
