@@ -243,3 +243,24 @@ def test_not_a_shard(tmp_path):
                    check_exit=2)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 2 and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--workers", "0"], "--workers"),
+    (["--queue", "redis://127.0.0.1:9/0"], "--shards"),
+    (["--workers", "2", "--shards", "/nonexistent-duwang-shards"], "does not exist"),
+    (["--queue", "redis://127.0.0.1:9/0", "--shards", "."], "cannot reach the queue"),
+])
+def test_distributed_usage_errors(tmp_path: Path, args: list[str], words: str):
+    config = tmp_path / "duwang.toml"
+    config.write_text('[[site]]\nname = "a"\nstart_urls = ["http://127.0.0.1:9/"]\n', encoding="utf-8")
+    proc = run_cli("crawl", "--config", str(config), "--db", str(tmp_path / "c.db"), *args, check_exit=2)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], proc.stderr
+
+
+def test_worker_without_redis(tmp_path: Path):
+    proc = run_cli("worker", "--queue", "redis://127.0.0.1:9/0", "--shards", str(tmp_path), "--burst",
+                   check_exit=2)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach the queue at redis://127.0.0.1:9/0" in lines[0], proc.stderr
