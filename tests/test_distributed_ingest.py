@@ -182,6 +182,13 @@ def test_shards_are_published_whole(nights):
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         con.close()
     assert not list((tmp / "night1").glob(".*"))  # no temporary file left behind
+    pids = set()
+    for shard in first:
+        con = sqlite3.connect(shard)
+        meta = con.execute("SELECT value FROM settings WHERE key = 'duwang/shard'").fetchone()[0]
+        pids.add(json.loads(meta)["pid"])
+        con.close()
+    assert len(pids) == 2  # one process per site
     assert "rectified" in statuses(central)
 
 
