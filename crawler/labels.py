@@ -17,6 +17,7 @@ from crawler.errors import DuwangError
 from crawler.inspection.labels import CATEGORY_LABELS as _INSPECTION_LABELS
 from crawler.outcomes import CATEGORY_LABELS as _OUTCOME_LABELS
 from crawler.render import KIND_LABELS, SEVERITY_LABELS
+from crawler.store.availability import CATEGORY_LABELS as _AVAILABILITY_LABELS
 from crawler.store.lifecycle import MACHINE, STATUS_LABELS
 from crawler.textcheck.codes import category_label as _text_category_label
 
@@ -83,6 +84,8 @@ def category_label(category: str | None) -> str:
         return LINK_CATEGORY_LABELS[category]
     if category in _OUTCOME_LABELS:  # a category added since: its own label, never the code
         return _OUTCOME_LABELS[category]
+    if category in _AVAILABILITY_LABELS:  # duwang watch's unavailable findings
+        return _AVAILABILITY_LABELS[category]
     if category in _INSPECTION_LABELS:
         return _INSPECTION_LABELS[category]
     return _text_category_label(category)

@@ -11,6 +11,7 @@ from typing import Any
 from crawler.inspection.labels import CATEGORY_LABELS as INSPECTION_CATEGORY_LABELS
 from crawler.inspection.labels import KIND_LABELS as INSPECTION_KIND_LABELS
 from crawler.outcomes import CATEGORY_LABELS
+from crawler.store.availability import CATEGORY_LABELS as AVAILABILITY_CATEGORY_LABELS
 from crawler.store.finalize import RunSummary
 from crawler.store.lifecycle import STATUS_LABELS
 from crawler.textcheck import category_label as text_category_label
@@ -20,6 +21,7 @@ KIND_LABELS = {
     "unverified_link": "待核实链接",
     "wording": "错敏词",
     "privacy": "隐私信息",
+    "unavailable": "网站无法访问",
     **INSPECTION_KIND_LABELS,
 }
 SEVERITY_LABELS = {"serious": "严重错误", "general": "一般错误", "suspect": "疑似错误"}
@@ -32,6 +34,8 @@ CSV_HEADERS = ["编号", "问题类型", "类别", "问题内容", "建议修改
 def category_label(category: str | None) -> str:
     if not category:
         return ""
+    if category in AVAILABILITY_CATEGORY_LABELS:
+        return AVAILABILITY_CATEGORY_LABELS[category]
     return (CATEGORY_LABELS.get(category) or INSPECTION_CATEGORY_LABELS.get(category)
             or text_category_label(category))
 

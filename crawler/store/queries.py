@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from crawler.store import lifecycle
 
-KINDS = ("dead_link", "unverified_link", "wording", "privacy",
+KINDS = ("dead_link", "unverified_link", "wording", "privacy", "unavailable",
          # the inspection's veto items (crawler/inspection/)
          "stale_column", "empty_column", "stale_home", "backdated", "page_standard")
 STATUSES = lifecycle.STATUSES
