@@ -42,6 +42,7 @@ class SiteConfig:
     webhook: str | None = None
     webhook_style: str = "text"
     external_cache_days: float | None = None
+    watch_urls: list[str] = field(default_factory=list)  # key pages `duwang watch` probes too
     column_rules: list[ColumnRule] = field(default_factory=list)  # [[site.column]]
     warn_days: int | None = None  # days before a column's line that it is warned about
     page_standard: bool | None = None  # judge page tags and footer; None: when the site shows them
@@ -82,6 +83,7 @@ _SITE_KEYS: dict[str, str] = {
     "webhook": "http(s) URL",
     "webhook_style": "one of text, wecom, dingtalk, json",
     "external_cache_days": "number of days (0 turns the cache off)",
+    "watch_urls": "list of URLs",
     "column": "array of tables [[site.column]] with prefix, name, type, window_days",
     "warn_days": "whole number of days (0 or more)",
     "page_standard": "true or false (default: judged when the home page shows a page tag or 网站标识码)",
@@ -248,6 +250,10 @@ def _site(raw: dict[str, Any], fail, base: Path) -> SiteConfig:
         urls = [validate_start_url(u) for u in urls]
     except BadURL as exc:
         raise fail("start_urls", str(exc)) from None
+    try:
+        watch_urls = [validate_start_url(u) for u in strings("watch_urls")]
+    except BadURL as exc:
+        raise fail("watch_urls", str(exc)) from None
     for key in ("exclude", "soft404_patterns"):
         for pattern in strings(key):
             try:
@@ -286,6 +292,7 @@ def _site(raw: dict[str, Any], fail, base: Path) -> SiteConfig:
         webhook=webhook,
         webhook_style=style,
         external_cache_days=number("external_cache_days", integer=False, allow_zero=True),
+        watch_urls=watch_urls,
         column_rules=rules,
         warn_days=warn_days,
         page_standard=page_standard,
