@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sqlite_utils import Database
 
@@ -31,6 +31,9 @@ from crawler.errors import DuwangError
 from crawler.recheck import fetch
 from crawler.store import availability as av
 from crawler.urls import SiteIdentity, default_site_name, netloc_key, url_key
+
+if TYPE_CHECKING:
+    from crawler.siteconfig import SiteConfig
 
 DEFAULT_TIMEOUT = 15.0  # seconds: the rule's line for a visit that does not open
 MAX_BODY = 2_000_000  # a page is read to here at most; what arrived in time is enough
@@ -78,11 +81,11 @@ def targets_from_urls(urls: list[str]) -> list[Target]:
     return out
 
 
-def targets_from_config(sites: list) -> list[Target]:
+def targets_from_config(sites: list[SiteConfig]) -> list[Target]:
     """A config's sites: the first start URL (the home page), then its ``watch_urls``."""
     out = []
     for site in sites:
-        urls = [site.start_urls[0], *getattr(site, "watch_urls", [])]
+        urls = [site.start_urls[0], *site.watch_urls]
         for url in dict.fromkeys(urls):
             out.append(Target(site.name, url, site.start_urls, site.allowed_addresses, site.aliases))
     return out

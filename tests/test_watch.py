@@ -328,6 +328,17 @@ def test_watch_config(tmp_path, serve):
                     ("示范区", home.url, "ok", 200)]
 
 
+def test_watch_config_and_watch_urls(tmp_path, serve):
+    fast = serve({"/": Reply(body="<title>首页</title>"), "/zwgk/": Reply(status=404, body="无")})
+    db = tmp_path / "w.db"
+    config = write_config(tmp_path / "duwang.toml", {"示范区": (fast.url, [fast.url + "zwgk/"])}, db)
+    proc = run_cli("watch", "--config", str(config), "--once", check_exit=0)
+    assert "本次：无法访问" in proc.stdout and "页面不存在（404）" in proc.stdout
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT site, url, result, http_status FROM probes ORDER BY id").fetchall() == [
+            ("示范区", fast.url, "ok", 200), ("示范区", fast.url + "zwgk/", "failed", 404)]
+
+
 @pytest.mark.parametrize("args, words", [
     (["--interval", "0"], ["--interval", "positive"]),
     (["--interval", "nan"], ["--interval"]),
@@ -361,6 +372,10 @@ def test_watch_bad_input(tmp_path, serve):
     config = write_config(tmp_path / "c.toml", {"示范区": (fast.url, [])}, tmp_path / "c.db")
     assert_one_line_error(run_cli("watch", "--config", str(config), "--site", "无此站", "--once"), ["无此站"])
     assert_one_line_error(run_cli("watch", "--config", str(config), fast.url), ["not both"])
+    (tmp_path / "bad.toml").write_text(f'[[site]]\nname = "a"\nstart_urls = ["{fast.url}"]\n'
+                                       'watch_urls = ["ftp://x.gov.cn/a"]\n', encoding="utf-8")
+    assert_one_line_error(run_cli("watch", "--config", str(tmp_path / "bad.toml"), "--once"),
+                          ["bad.toml:4", "watch_urls"])
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
