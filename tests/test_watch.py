@@ -90,6 +90,9 @@ def test_a_week_of_probes_fast_failing_and_refused(fresh_db, db_path, serve):
     assert found["坏站"]["context"] == \
         "近7天访问 164 次，无法访问 164 次、超时 0 次，失败率 100.00%，达到否决线 5%"
     assert found["坏站"]["error"] == "reset"
+    assert found["坏站"]["detail"] == {
+        "state": "failing", "probes": 164, "failed": 164, "slow": 0, "share": 1.0, "window_days": 7,
+        "since": (at - timedelta(days=7)).isoformat(), "until": at.isoformat(), "warn": 0.03, "veto": 0.05}
     table = run_cli("findings", "--db", str(db_path), "--kind", "unavailable", "--format", "csv",
                     check_exit=0).stdout
     assert "网站无法访问,访问失败率达否决线（单项否决）," + reset.url in table

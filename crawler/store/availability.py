@@ -25,6 +25,7 @@ the end of a crawl never touches them.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -110,7 +111,7 @@ class Figures:
         return STATE_LABELS[self.state]
 
     def detail(self) -> dict:
-        """The figures as a JSON object, for the report and the scorecard."""
+        """The figures as a JSON object: findings.detail, the scorecard."""
         return {"state": self.state, "probes": self.probes, "failed": self.failed, "slow": self.slow,
                 "share": round(self.share, 4), "window_days": self.window_days, "since": self.since,
                 "until": self.until, "warn": self.warn, "veto": self.veto}
@@ -306,6 +307,7 @@ def apply_lifecycle(db: Database, judged: Iterable[tuple[Figures, str, Probe | N
                 "http_status": last_bad.http_status if last_bad else None,
                 "error": (last_bad.error or RESULT_LABELS[last_bad.result]) if last_bad else None,
                 "last_seen": ts,
+                "detail": json.dumps(fig.detail(), ensure_ascii=False),
             }
             if row is None:
                 columns, marks = ", ".join(values), ", ".join("?" * len(values))
