@@ -31,6 +31,7 @@ from crawler.report.sentence import annual_sentence
 from crawler.store import now
 from crawler.store.queries import KINDS
 from crawler.store.sites import load_sites
+from crawler.store.template import DEFAULT_OWNER, template_findings
 
 COUNT_KEYS = ("found", "rectified", "rectified_staff", "rectified_machine", "false_positive",
               "ignored", "reopened", "open_at_end")
@@ -180,11 +181,18 @@ def build_report(
         if not _is_empty(row)
     ]
 
-    if departments is None:  # each site's own mapping, as saved by its last crawl
-        mappings = {name: s.departments for name, s in load_sites(db).items()}
-        dept_raw = group(pairs, lambda h: department_of(h.page_url, mappings.get(h.site)))
-    else:
-        dept_raw = group(pairs, lambda h: department_of(h.page_url, departments))
+    # Each finding counts once, for the department of its first page; a template (公共区域)
+    # finding counts once for the site's template owner, not for every department it shows on.
+    sites = load_sites(db)
+    templates = template_findings(db)
+
+    def owner(h: FindingHistory) -> str:
+        if h.id in templates:
+            return sites[h.site].template_owner if h.site in sites else DEFAULT_OWNER
+        mapping = sites[h.site].departments if departments is None and h.site in sites else departments
+        return department_of(h.page_url, mapping)
+
+    dept_raw = group(pairs, owner)
     by_department = [{"department": d, **row} for d, row in sorted(dept_raw.items()) if not _is_empty(row)]
 
     wording = {c: by_cat_raw.get(("wording", c), empty)["rectified"] for c in WORDING_CATEGORIES}

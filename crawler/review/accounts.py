@@ -73,8 +73,10 @@ def add_user(db: Database, name: str, password: str, *, replace: bool = False, r
 
 
 def known_departments(db: Database) -> set[str]:
-    """Every 责任单位 some site maps pages to (empty before the first crawl saves a site)."""
-    return {d for site in load_sites(db).values() for d in site.departments.values()}
+    """Every 责任单位 some site maps pages to, and each site's template (公共区域) owner
+    (empty before the first crawl saves a site)."""
+    sites = load_sites(db).values()
+    return {d for site in sites for d in (*site.departments.values(), site.template_owner)}
 
 
 def get_account(db: Database, name: str) -> Account | None:

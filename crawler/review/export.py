@@ -1,5 +1,9 @@
 """The 整改清单 (rectification list) as XLSX or CSV: one row per page to fix.
 
+A template (公共区域) finding is one row, whatever the number of its pages: 所在页面 says
+涉及 N 页 and lists a sample of them, 栏目 is 公共区域 and 责任单位 its template owner
+(crawler.store.template), so a footer typo on 3,000 pages is one line of one sheet.
+
 Each row carries the finding's 编号 and a link to it, so a department's returned sheet can
 be matched back. The XLSX has a title row (what, whose, when), an autofilter on the header
 row and one sheet per department on request; the file name says the site, the kind and the
@@ -27,6 +31,7 @@ from crawler.labels import KIND_LABELS, SEVERITY_LABELS, category_label, error_l
 from crawler.store.feedback import PENDING, REJECTED
 from crawler.store.lifecycle import STATUS_LABELS
 from crawler.store.sites import UNASSIGNED
+from crawler.store.template import TEMPLATE_LABEL
 
 HEADERS = ["序号", "编号", "问题类型", "严重程度", "问题内容", "建议修改", "所在页面", "页面标题", "首页",
            "栏目", "责任单位", "首次发现", "状态", "整改反馈", "问题链接"]
@@ -35,6 +40,8 @@ DEPARTMENT_COLUMN = HEADERS.index("责任单位") - 1  # in a row without its �
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _FILE_BAD = re.compile(r'[\\/:*?"<>|\s]+')
+
+TEMPLATE_SAMPLE = 5  # pages listed in a template finding's row
 
 _ADVICE = {
     "dead_link": "删除或更正该链接",
@@ -47,6 +54,9 @@ def rows_of(findings: list[dict[str, Any]], link: Callable[[int], str] | None = 
     """One row per (finding, shown page), without the 序号; home pages first within a finding."""
     rows = []
     for f in findings:
+        if f.get("template") and f["shown"]:
+            rows.append(_template_row(f, link))
+            continue
         pages = f["shown"] or [{"page": "", "title": "", "anchor": "", "is_home": False,
                                 "department": UNASSIGNED, "column": UNASSIGNED}]
         for p in pages:
@@ -67,6 +77,29 @@ def rows_of(findings: list[dict[str, Any]], link: Callable[[int], str] | None = 
                 link(f["id"]) if link else "",
             ])
     return rows
+
+
+def _template_row(f: dict[str, Any], link: Callable[[int], str] | None) -> list[Any]:
+    """One row for a template finding: 涉及 N 页 and a sample of its pages."""
+    pages = f["shown"]
+    sample = "\n".join(p["page"] for p in pages[:TEMPLATE_SAMPLE])
+    more = "\n…" if len(pages) > TEMPLATE_SAMPLE else ""
+    return [
+        f["id"],
+        f"{KIND_LABELS.get(f['kind'], f['kind'])}（{category_label(f['category'])}）",
+        SEVERITY_LABELS.get(f["severity"] or "", ""),
+        _problem(f, pages[0]),
+        f["suggestion"] or _ADVICE.get(f["kind"], "删除或修改"),
+        f"涉及 {f.get('template_pages') or len(pages)} 页：\n{sample}{more}",
+        pages[0].get("title") or "",
+        "是" if any(p.get("is_home") for p in pages) else "",
+        TEMPLATE_LABEL,
+        pages[0].get("department") or UNASSIGNED,
+        localtime.minute(f["first_seen"]),
+        STATUS_LABELS.get(f["status"], f["status"]),
+        _feedback(f),
+        link(f["id"]) if link else "",
+    ]
 
 
 def _problem(f: dict[str, Any], page: dict[str, Any]) -> str:

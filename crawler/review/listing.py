@@ -7,6 +7,11 @@ department account is always held to its own pages (`own`), whatever the query s
 Each selected finding is annotated with what the screen shows beside its status: its last
 recheck, only when that recheck belongs to the current status; its 整改反馈 (a report
 waiting for the web office, or one sent back); and whether a fix did not hold (整改未通过).
+
+A template (公共区域) finding (crawler.store.template) belongs to the site's template owner:
+every one of its pages is annotated with that owner as its 责任单位, so the department filter,
+a department account's scope and the export's sheets all follow from it, and the row carries
+`template` (True) and `template_pages` (涉及 N 页).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from crawler.store import feedback
 from crawler.store.lifecycle import OPEN, RECTIFIED, STATUS_LABELS, STATUSES
 from crawler.store.queries import list_findings
 from crawler.store.sites import UNASSIGNED, SiteInfo, load_sites, owner_of
+from crawler.store.template import DEFAULT_OWNER, TEMPLATE_LABEL, template_findings
 
 # Tabs of the screen, in order: (kind, label). 待核实链接 is kept apart from 错链.
 TABS = (("dead_link", "错链"), ("unverified_link", "待核实链接"), ("wording", "错敏词"),
@@ -107,6 +113,7 @@ def select(db: Database, f: Filters, *, own: str | None = None) -> list[dict[str
     sites = load_sites(db)
     last_runs = _last_runs(db) if f.new else {}
     first_runs = dict(db.execute("SELECT id, first_run FROM findings").fetchall()) if f.new else {}
+    templates = template_findings(db)
     q = f.q.lower()
     out = []
     for row in rows:
@@ -121,7 +128,7 @@ def select(db: Database, f: Filters, *, own: str | None = None) -> list[dict[str
             continue
         if f.new and first_runs.get(row["id"]) != last_runs.get(row["site"]):
             continue
-        pages = _pages(row, sites)
+        pages = _pages(row, sites, templates)
         shown = [p for p in pages if (not f.department or p["department"] == f.department)
                  and (not f.column or p["column"] == f.column)
                  and (own is None or p["department"] == own)]
@@ -129,7 +136,7 @@ def select(db: Database, f: Filters, *, own: str | None = None) -> list[dict[str
             continue
         if q and q not in _haystack(row, shown):
             continue
-        out.append({**row, "shown": shown, "all_pages": pages})
+        out.append({**row, "shown": shown, "all_pages": pages, **_template(row, templates)})
     annotate(db, out)
     if f.queue:
         out = [r for r in out if (r["waiting"] if f.queue == WAITING else r["returned"])]
@@ -210,8 +217,9 @@ def _last_runs(db: Database) -> dict[str, int]:
 def owned_ids(db: Database, department: str, ids: list[int]) -> set[int]:
     """Those of `ids` that have a current page owned by `department`."""
     sites = load_sites(db)
+    templates = template_findings(db, ids)
     return {row["id"] for row in list_findings(db, ids=ids)
-            if any(p["department"] == department for p in _pages(row, sites))}
+            if any(p["department"] == department for p in _pages(row, sites, templates))}
 
 
 def unconfirmed_suspects(db: Database) -> int:
@@ -234,24 +242,36 @@ def unverified_ids(db: Database) -> set[int]:
 def select_one(db: Database, row: dict[str, Any], *, own: str | None = None) -> dict[str, Any]:
     """One list_findings record with its pages annotated (a department's own only) and its
     recheck and feedback state."""
-    pages = _pages(row, load_sites(db))
+    templates = template_findings(db, [row["id"]])
+    pages = _pages(row, load_sites(db), templates)
     shown = [p for p in pages if own is None or p["department"] == own]
-    out = {**row, "shown": shown, "all_pages": pages}
+    out = {**row, "shown": shown, "all_pages": pages, **_template(row, templates)}
     annotate(db, [out])
     return out
 
 
-def _pages(row: dict[str, Any], sites: dict[str, SiteInfo]) -> list[dict[str, Any]]:
+def _pages(row: dict[str, Any], sites: dict[str, SiteInfo],
+           templates: Mapping[int, int] | None = None) -> list[dict[str, Any]]:
     site = sites.get(row["site"] or "")
-    return [_annotate(o, site) for o in row["occurrences"]]
+    owner = None
+    if templates and row["id"] in templates:
+        owner = site.template_owner if site else DEFAULT_OWNER
+    return [_annotate(o, site, owner) for o in row["occurrences"]]
 
 
-def _annotate(occ: dict[str, Any], site: SiteInfo | None) -> dict[str, Any]:
+def _annotate(occ: dict[str, Any], site: SiteInfo | None, owner: str | None = None) -> dict[str, Any]:
+    """The page's 责任单位 and 栏目; a template finding's pages all belong to its `owner`."""
     return {
         **occ,
-        "department": owner_of(occ["page"], site.departments if site else None),
+        "department": owner or owner_of(occ["page"], site.departments if site else None),
         "column": owner_of(occ["page"], site.columns if site else None),
     }
+
+
+def _template(row: dict[str, Any], templates: Mapping[int, int]) -> dict[str, Any]:
+    n = templates.get(row["id"])
+    return {"template": n is not None, "template_pages": n or 0,
+            "template_label": f"{TEMPLATE_LABEL}（涉及 {n} 页）" if n else ""}
 
 
 def _haystack(row: dict[str, Any], pages: list[dict[str, Any]]) -> str:
@@ -285,7 +305,8 @@ def options(db: Database, kind: str) -> dict[str, list[tuple[str, str]]]:
         params.append(kind)
     categories = sorted(r[0] for r in db.execute(sql, params).fetchall())
     sites = load_sites(db).values()
-    departments = sorted({v for s in sites for v in s.departments.values()}) + [UNASSIGNED]
+    owners = {v for s in sites for v in (*s.departments.values(), s.template_owner)}
+    departments = sorted(owners) + [UNASSIGNED]
     columns = sorted({v for s in sites for v in s.columns.values()}) + [UNASSIGNED]
     return {
         "status": [(s, STATUS_LABELS[s]) for s in STATUSES],

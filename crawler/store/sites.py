@@ -11,6 +11,7 @@ from sqlite_utils import Database
 from crawler.store.db import now
 
 UNASSIGNED = "未分配"
+TEMPLATE_OWNER = "网站管理单位"  # the default owner of template (公共区域) findings
 
 
 @dataclass
@@ -20,20 +21,23 @@ class SiteInfo:
     columns: dict[str, str] = field(default_factory=dict)  # URL prefix -> 栏目
     departments: dict[str, str] = field(default_factory=dict)  # URL prefix -> 责任单位
     wordlists: list[str] = field(default_factory=list)  # extra wordlist folders
+    # 责任单位 of the template (公共区域) findings: crawler.store.template
+    template_owner: str = TEMPLATE_OWNER
 
 
 def save_site(db: Database, site: SiteInfo) -> None:
-    db["sites"].upsert(
-        {
-            "name": site.name,
-            "start_urls": json.dumps(site.start_urls, ensure_ascii=False),
-            "columns": json.dumps(site.columns, ensure_ascii=False),
-            "departments": json.dumps(site.departments, ensure_ascii=False),
-            "wordlists": json.dumps(site.wordlists, ensure_ascii=False),
-            "updated_at": now(),
-        },
-        pk="name",
-    )
+    row = {
+        "name": site.name,
+        "start_urls": json.dumps(site.start_urls, ensure_ascii=False),
+        "columns": json.dumps(site.columns, ensure_ascii=False),
+        "departments": json.dumps(site.departments, ensure_ascii=False),
+        "wordlists": json.dumps(site.wordlists, ensure_ascii=False),
+        "updated_at": now(),
+    }
+    # The template_owner column comes with its migration; until then every site has the default.
+    if "template_owner" in db["sites"].columns_dict:
+        row["template_owner"] = site.template_owner
+    db["sites"].upsert(row, pk="name")
 
 
 def load_sites(db: Database) -> dict[str, SiteInfo]:
@@ -44,6 +48,7 @@ def load_sites(db: Database) -> dict[str, SiteInfo]:
             columns=json.loads(row["columns"] or "{}"),
             departments=json.loads(row["departments"] or "{}"),
             wordlists=json.loads(row["wordlists"] or "[]"),
+            template_owner=row.get("template_owner") or TEMPLATE_OWNER,
         )
         for row in db["sites"].rows
     }
