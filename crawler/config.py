@@ -11,6 +11,7 @@ from scrapy.settings import BaseSettings
 from crawler.errors import DuwangError
 from crawler.inspection.policy import WARN_DAYS, ColumnRule, Policy, PolicyError, rules_from
 from crawler.outcomes import DEFAULT_PLACEHOLDER_PATTERNS, DEFAULT_SOFT404_PATTERNS
+from crawler.store.sites import TEMPLATE_OWNER
 
 
 class ConfigError(DuwangError, ValueError):
@@ -42,6 +43,7 @@ class CrawlConfig:
     warn_days: int = WARN_DAYS  # DUWANG_WARN_DAYS
     today: dt.date | None = None  # DUWANG_TODAY: a fixed date for tests and the demo
     page_standard: bool | None = None  # DUWANG_PAGE_STANDARD: auto (None), on, off
+    template_owner: str = TEMPLATE_OWNER  # DUWANG_TEMPLATE_OWNER: 责任单位 of 公共区域 findings
 
     def policy(self) -> Policy:
         """What the inspection checks need (crawler/inspection/)."""
@@ -122,6 +124,7 @@ class CrawlConfig:
             external_cache_days=number("DUWANG_EXTERNAL_CACHE_DAYS", 7.0),
             columns=dict(settings.getdict("DUWANG_COLUMNS")),
             departments=dict(settings.getdict("DUWANG_DEPARTMENTS")),
+            template_owner=str(settings.get("DUWANG_TEMPLATE_OWNER") or "").strip() or TEMPLATE_OWNER,
         )
 
 

@@ -61,7 +61,8 @@ class StorePipeline:
         site = self.cfg.site or default_site_name(spider.start_urls[0])
         self.writer = RunWriter(db, site, spider.start_urls)
         save_site(db, SiteInfo(site, list(spider.start_urls), dict(self.cfg.columns),
-                               dict(self.cfg.departments), list(self.cfg.wordlists)))
+                               dict(self.cfg.departments), list(self.cfg.wordlists),
+                               self.cfg.template_owner))
         if settings.getbool("DUWANG_TEXTCHECK_ENABLED", True):
             self.checks = CheckPool(list(self.cfg.wordlists), self._checked,
                                     workers=settings.getint("DUWANG_CHECK_WORKERS", 1))

@@ -51,6 +51,7 @@ class CrawlOptions:
     soft404_patterns: list[str] = field(default_factory=list)
     wordlists: list[str] = field(default_factory=list)
     external_cache_days: float | None = None
+    template_owner: str | None = None  # 责任单位 of template (公共区域) findings
     column_rules: list = field(default_factory=list)  # [[site.column]] (inspection.policy.ColumnRule)
     warn_days: int | None = None
     page_standard: bool | None = None
@@ -79,6 +80,7 @@ def options_from_config(config: Config, site: SiteConfig, **overrides: Any) -> C
         soft404_patterns=site.soft404_patterns,
         wordlists=site.wordlists,
         external_cache_days=site.external_cache_days,
+        template_owner=site.template_owner,
         column_rules=site.column_rules,
         warn_days=site.warn_days,
         page_standard=site.page_standard,
@@ -122,6 +124,8 @@ def build_settings(opts: CrawlOptions) -> Settings:
         values["DUWANG_WARN_DAYS"] = opts.warn_days
     if opts.external_cache_days is not None:
         values["DUWANG_EXTERNAL_CACHE_DAYS"] = opts.external_cache_days
+    if opts.template_owner:
+        values["DUWANG_TEMPLATE_OWNER"] = opts.template_owner
     if opts.timeout is not None:
         if not math.isfinite(opts.timeout) or opts.timeout <= 0:
             raise CrawlError(f"--timeout must be a positive number of seconds, got {opts.timeout}")

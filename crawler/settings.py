@@ -112,6 +112,7 @@ DUWANG_EXCLUDE: list[str] = []  # regexes; matching URLs are neither crawled nor
 DUWANG_EXTERNAL_CACHE_DAYS = 7  # reuse a live external link's verdict this long; 0 = off
 DUWANG_COLUMNS: dict[str, str] = {}  # URL prefix -> 栏目
 DUWANG_DEPARTMENTS: dict[str, str] = {}  # URL prefix -> 责任单位
+DUWANG_TEMPLATE_OWNER = "网站管理单位"  # 责任单位 of template (公共区域) findings
 DUWANG_DISK_QUEUE = True  # a big queue spills to disk (a temporary JOBDIR per run)
 DUWANG_QUEUE_MEMORY_MAX = 10_000  # requests kept in memory before the queue spills
 SCHEDULER = "crawler.scheduler.SpillingScheduler"

@@ -46,6 +46,7 @@ class SiteConfig:
     column_rules: list[ColumnRule] = field(default_factory=list)  # [[site.column]]
     warn_days: int | None = None  # days before a column's line that it is warned about
     page_standard: bool | None = None  # judge page tags and footer; None: when the site shows them
+    template_owner: str | None = None  # 责任单位 of template (公共区域) findings; None: 网站管理单位
 
 
 @dataclass
@@ -83,6 +84,7 @@ _SITE_KEYS: dict[str, str] = {
     "webhook": "http(s) URL",
     "webhook_style": "one of text, wecom, dingtalk, json",
     "external_cache_days": "number of days (0 turns the cache off)",
+    "template_owner": "non-empty text: the 责任单位 of template (公共区域) findings (default 网站管理单位)",
     "watch_urls": "list of URLs",
     "column": "array of tables [[site.column]] with prefix, name, type, window_days",
     "warn_days": "whole number of days (0 or more)",
@@ -291,6 +293,7 @@ def _site(raw: dict[str, Any], fail, base: Path) -> SiteConfig:
         wordlists=wordlists,
         webhook=webhook,
         webhook_style=style,
+        template_owner=text("template_owner"),
         external_cache_days=number("external_cache_days", integer=False, allow_zero=True),
         watch_urls=watch_urls,
         column_rules=rules,

@@ -400,3 +400,11 @@ def m014_probes(db: Database) -> None:
     )
     db["probes"].create_index(["site", "url", "epoch"])
     db["probes"].create_index(["epoch"])
+
+
+@migrations()
+def m015_template_owner(db: Database) -> None:
+    """The 责任单位 of a site's template (公共区域) findings: the `template_owner` site key
+    (crawler.store.template); existing sites get the default, 网站管理单位."""
+    db["sites"].add_column("template_owner", str)
+    db.execute("UPDATE sites SET template_owner = '网站管理单位'")

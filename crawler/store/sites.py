@@ -26,18 +26,15 @@ class SiteInfo:
 
 
 def save_site(db: Database, site: SiteInfo) -> None:
-    row = {
+    db["sites"].upsert({
         "name": site.name,
         "start_urls": json.dumps(site.start_urls, ensure_ascii=False),
         "columns": json.dumps(site.columns, ensure_ascii=False),
         "departments": json.dumps(site.departments, ensure_ascii=False),
         "wordlists": json.dumps(site.wordlists, ensure_ascii=False),
+        "template_owner": site.template_owner,  # m015
         "updated_at": now(),
-    }
-    # The template_owner column comes with its migration; until then every site has the default.
-    if "template_owner" in db["sites"].columns_dict:
-        row["template_owner"] = site.template_owner
-    db["sites"].upsert(row, pk="name")
+    }, pk="name")
 
 
 def load_sites(db: Database) -> dict[str, SiteInfo]:

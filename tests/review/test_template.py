@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlite_utils import Database
 
+from crawler.config import CrawlConfig
 from crawler.demo.server import Reply
 from crawler.report import build_report
 from crawler.report.periods import parse_year, today
@@ -19,6 +20,8 @@ from crawler.review.accounts import add_user
 from crawler.review.app import create_app
 from crawler.review.export import HEADERS, rows_of
 from crawler.review.listing import Filters, select
+from crawler.runner import build_settings, options_from_config
+from crawler.siteconfig import load_config
 from crawler.store.sites import SiteInfo, save_site
 from crawler.store.template import DEFAULT_OWNER, is_template, template_findings
 from tests.conftest import run_cli
@@ -183,3 +186,18 @@ timeout = 2
     export = rows_of([rows[footer], rows[nav], rows[local]])
     assert [r[HEADERS.index("所在页面") - 1].split("：")[0] for r in export[:2]] == ["涉及 20 页"] * 2
     assert [r[HEADERS.index("责任单位") - 1] for r in export] == [DEFAULT_OWNER, DEFAULT_OWNER, NEWS]
+
+
+def test_the_template_owner_is_a_site_key(db, tmp_path):
+    footer, nav, local = _ids(db)
+    save_site(db, SiteInfo(SITE, [HOME], departments={"www.x.gov.cn/xwzx/": NEWS,
+                                                      "www.x.gov.cn/tzgg/": OFFICE}, template_owner=OFFICE))
+    assert {r["id"] for r in select(db, Filters(kind="all"), own=OFFICE)} == {footer, nav}
+    assert select(db, Filters(kind="all"), own=DEFAULT_OWNER) == []
+    config = tmp_path / "duwang.toml"
+    config.write_text('[[site]]\nname = "区政府"\nstart_urls = ["https://www.x.gov.cn/"]\n'
+                      'template_owner = "区信息中心"\n', encoding="utf-8")
+    assert load_config(config).sites[0].template_owner == "区信息中心"
+    cfg = load_config(config)
+    settings = build_settings(options_from_config(cfg, cfg.sites[0]))
+    assert CrawlConfig.from_settings(settings).template_owner == "区信息中心"
