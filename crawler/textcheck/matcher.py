@@ -371,8 +371,8 @@ def _outermost(cands: list[_Candidate]) -> list[_Candidate]:
 def _list_hit(page: PageText, found: PersonalList) -> Hit:
     """One finding per leaking table, located at its first number in the page's body."""
     body = dict(page.fields).get(FIELD_BODY, "")
-    start = max(body.find(found.first), 0)
-    end = start + len(found.first) if body.find(found.first) >= 0 else start
+    at = body.find(found.first)
+    start, end = (at, at + len(found.first)) if at >= 0 else (0, 0)
     columns = "、".join(found.columns)
     return Hit(
         kind=PRIVACY,
