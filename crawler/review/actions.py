@@ -8,6 +8,9 @@ the library's English text is for the CLI.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import abort, current_app, flash, g, redirect, render_template, request
 from werkzeug.wrappers import Response
 
@@ -26,6 +29,8 @@ from crawler.store.lifecycle import (
     mark,
     revoke_whitelist,
 )
+
+T = TypeVar("T")
 
 
 def _ids() -> list[int]:
@@ -46,6 +51,17 @@ def _note() -> str:
     return "" if "one" in request.args else request.form.get("note", "").strip()[:1000]
 
 
+def _attempt(action: Callable[[], T], failed: str, done: Callable[[T], str]) -> Response:
+    """Run a staff action; flash its outcome (``failed``: what could not be done) and go back."""
+    try:
+        result = action()
+    except DuwangError as exc:
+        flash(f"{failed}：{user_message(exc)}", "error")
+    else:
+        flash(done(result), "ok")
+    return _back()
+
+
 @bp.post("/mark")
 def mark_findings() -> Response | str:
     roles.require_admin()
@@ -61,26 +77,17 @@ def mark_findings() -> Response | str:
         ).fetchall()
         return render_template("confirm_whitelist.html", rows=rows, ids=ids, note=_note(),
                                next=safe_next(request.form.get("next")))
-    try:
-        events = mark(get_db(), ids, to, actor=g.user, note=_note(), whitelist=scope)
-    except DuwangError as exc:
-        flash(f"未能更改状态：{user_message(exc)}", "error")
-    else:
-        flash(f"已将 {len(events)} 个问题标记为「{STATUS_LABELS[to]}」。", "ok")
-    return _back()
+    return _attempt(lambda: mark(get_db(), ids, to, actor=g.user, note=_note(), whitelist=scope),
+                    "未能更改状态",
+                    lambda events: f"已将 {len(events)} 个问题标记为「{STATUS_LABELS[to]}」。")
 
 
 @bp.post("/confirm")
 def confirm_findings() -> Response:
     roles.require_admin()
     ids = _ids()
-    try:
-        confirm(get_db(), ids, actor=g.user)
-    except DuwangError as exc:
-        flash(f"未能确认：{user_message(exc)}", "error")
-    else:
-        flash(f"已将 {len(ids)} 个疑似错误确认为错误。", "ok")
-    return _back()
+    return _attempt(lambda: confirm(get_db(), ids, actor=g.user),
+                    "未能确认", lambda _: f"已将 {len(ids)} 个疑似错误确认为错误。")
 
 
 @bp.post("/feedback")
@@ -88,40 +95,27 @@ def report_fixed() -> Response:
     """整改反馈: the findings are fixed, says the department; the web office will decide."""
     ids = _ids()
     own = roles.department()
-    try:
-        feedback.report_fixed(get_db(), ids, actor=g.user, department=own or "网站管理单位",
-                              note=request.form.get("note", "").strip()[:1000])
-    except DuwangError as exc:
-        flash(f"未能反馈整改：{user_message(exc)}", "error")
-    else:
-        flash(f"已反馈 {len(ids)} 个问题已整改，等待网站管理单位复核。", "ok")
-    return _back()
+    note = request.form.get("note", "").strip()[:1000]
+    return _attempt(lambda: feedback.report_fixed(get_db(), ids, actor=g.user,
+                                                  department=own or "网站管理单位", note=note),
+                    "未能反馈整改", lambda _: f"已反馈 {len(ids)} 个问题已整改，等待网站管理单位复核。")
 
 
 @bp.post("/accept")
 def accept_feedback() -> Response:
     roles.require_admin()
     ids = _ids()
-    try:
-        feedback.accept(get_db(), ids, actor=g.user, note=_note())
-    except DuwangError as exc:
-        flash(f"未能复核通过：{user_message(exc)}", "error")
-    else:
-        flash(f"{len(ids)} 个问题复核通过，已标记为「已整改」。", "ok")
-    return _back()
+    return _attempt(lambda: feedback.accept(get_db(), ids, actor=g.user, note=_note()),
+                    "未能复核通过", lambda _: f"{len(ids)} 个问题复核通过，已标记为「已整改」。")
 
 
 @bp.post("/reject")
 def reject_feedback() -> Response:
     roles.require_admin()
     ids = _ids()
-    try:
-        feedback.reject(get_db(), ids, actor=g.user, reason=request.form.get("note", "").strip()[:1000])
-    except DuwangError as exc:
-        flash(f"未能退回：{user_message(exc)}", "error")
-    else:
-        flash(f"{len(ids)} 个问题复核不通过，已退回责任单位。", "ok")
-    return _back()
+    reason = request.form.get("note", "").strip()[:1000]
+    return _attempt(lambda: feedback.reject(get_db(), ids, actor=g.user, reason=reason),
+                    "未能退回", lambda _: f"{len(ids)} 个问题复核不通过，已退回责任单位。")
 
 
 @bp.post("/recheck")
