@@ -408,3 +408,22 @@ def m015_template_owner(db: Database) -> None:
     (crawler.store.template); existing sites get the default, 网站管理单位."""
     db["sites"].add_column("template_owner", str)
     db.execute("UPDATE sites SET template_owner = '网站管理单位'")
+
+
+@migrations()
+def m016_login_state(db: Database) -> None:
+    """Login that holds (issue 14, part 3). Each account has a session version, carried in its
+    sessions and raised by a logout or a password change, which so end every session of the
+    account. Failed logins are counted per account and per address (``key``: ``user:NAME`` or
+    ``addr:ADDRESS``) for the throttle (crawler/review/throttle.py), in the database so that a
+    restart of `duwang serve` does not forget them."""
+    db["users"].add_column("session_version", int, not_null_default=0)
+    db["login_failures"].create(
+        {
+            "key": str,
+            "failures": int,  # in a row, since the last success or a quiet hour
+            "last_at": float,  # Unix seconds of the last failure
+            "locked_until": float,  # Unix seconds; no attempt is checked before then
+        },
+        pk="key",
+    )
