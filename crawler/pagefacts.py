@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from crawler.inspection.found import FOOTER_CONAC, FOOTER_ICP, FOOTER_POLICE, FOOTER_SITE_ID
 from crawler.links import Resolver, Unusable
 from crawler.textcheck.dates import page_date, parse_date, search_date
 
@@ -31,8 +32,6 @@ TAG_VALUE_MAX = 200
 MAX_ITEMS = 300  # list items kept per page: a column's first page, not a site map
 ITEM_TEXT_MAX = 300  # characters of an item read for its date
 
-# Footer markers (stable codes; labels in crawler/inspection/standard.py).
-FOOTER_SITE_ID, FOOTER_ICP, FOOTER_POLICE, FOOTER_CONAC = "site_id", "icp", "police", "conac"
 _SITE_ID = re.compile(r"网站标识码\s*[：:]?\s*([A-Za-z0-9]{6,12})")
 _ICP = re.compile(r"ICP\s*[备證证]\s*[0-9]{4,}|ICP备")
 _POLICE = re.compile(r"公网安备\s*[0-9]{10,}|公安机关备案号|公安备案号")

@@ -12,6 +12,13 @@ STALE_COLUMN, EMPTY_COLUMN, STALE_HOME, PAGE_STANDARD, BACKDATED = (
 KINDS = (STALE_COLUMN, EMPTY_COLUMN, STALE_HOME, BACKDATED, PAGE_STANDARD)
 # stale_column / stale_home categories: over the line, no date on any item, near the line.
 STALE, NO_DATE, DUE = "stale", "no_date", "due"
+# page_standard: the page tags of 《政府网站发展指引》 and the footer markers (categories are
+# meta_<tag>, footer_<marker> and bad_site_id).
+SITE_TAGS = ("SiteName", "SiteDomain", "SiteIDCode")
+COLUMN_TAGS = ("ColumnName", "ColumnDescription", "ColumnKeywords", "ColumnType")
+ARTICLE_TAGS = ("ArticleTitle", "PubDate", "ContentSource")
+FOOTER_SITE_ID, FOOTER_ICP, FOOTER_POLICE, FOOTER_CONAC = "site_id", "icp", "police", "conac"
+BAD_SITE_ID = "bad_site_id"
 
 
 @dataclass

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 from crawler.inspection.found import (
+    ARTICLE_TAGS,
     BACKDATED,
+    BAD_SITE_ID,
+    COLUMN_TAGS,
     DUE,
     EMPTY_COLUMN,
+    FOOTER_CONAC,
+    FOOTER_ICP,
+    FOOTER_POLICE,
+    FOOTER_SITE_ID,
     NO_DATE,
     PAGE_STANDARD,
+    SITE_TAGS,
     STALE,
     STALE_COLUMN,
     STALE_HOME,
 )
-from crawler.inspection.standard import LABELS as _STANDARD_LABELS
 
+# page_standard categories -> what is missing
+STANDARD_LABELS = {
+    **{f"meta_{t}": f"缺少页面标签 {t}" for t in (*SITE_TAGS, *COLUMN_TAGS, *ARTICLE_TAGS)},
+    BAD_SITE_ID: "网站标识码格式不正确",
+    f"footer_{FOOTER_SITE_ID}": "页脚缺少网站标识码",
+    f"footer_{FOOTER_ICP}": "页脚缺少ICP备案号",
+    f"footer_{FOOTER_POLICE}": "页脚缺少公安机关备案号",
+    f"footer_{FOOTER_CONAC}": "页脚缺少党政机关网站标识",
+}
 KIND_LABELS = {
     STALE_COLUMN: "栏目不更新",
     EMPTY_COLUMN: "空白栏目",
@@ -27,5 +43,5 @@ CATEGORY_LABELS = {
     NO_DATE: "无发布日期",
     EMPTY_COLUMN: "空白栏目",
     BACKDATED: "发布日期早于首次发现",
-    **_STANDARD_LABELS,
+    **STANDARD_LABELS,
 }

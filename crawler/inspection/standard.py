@@ -18,28 +18,25 @@ from __future__ import annotations
 import re
 
 from crawler.inspection.columns import find_columns
-from crawler.inspection.found import PAGE_STANDARD, Found
+from crawler.inspection.found import (
+    ARTICLE_TAGS,
+    BAD_SITE_ID,
+    COLUMN_TAGS,
+    FOOTER_CONAC,
+    FOOTER_ICP,
+    FOOTER_POLICE,
+    FOOTER_SITE_ID,
+    PAGE_STANDARD,
+    SITE_TAGS,
+    Found,
+)
+from crawler.inspection.labels import STANDARD_LABELS as LABELS
 from crawler.inspection.policy import Policy
 from crawler.inspection.site import SitePage, SiteView
-from crawler.pagefacts import FOOTER_CONAC, FOOTER_ICP, FOOTER_POLICE, FOOTER_SITE_ID
 
 SAMPLE_PER_COLUMN = 5
-SITE_TAGS = ("SiteName", "SiteDomain", "SiteIDCode")
-COLUMN_TAGS = ("ColumnName", "ColumnDescription", "ColumnKeywords", "ColumnType")
-ARTICLE_TAGS = ("ArticleTitle", "PubDate", "ContentSource")
 FOOTER_ITEMS = (FOOTER_SITE_ID, FOOTER_ICP, FOOTER_POLICE, FOOTER_CONAC)
-BAD_SITE_ID = "bad_site_id"
 SITE_ID_FORM = re.compile(r"^(?:bm[0-9]{8}|[0-9]{10})$")
-
-# category code -> what is missing, in Chinese
-LABELS = {
-    **{f"meta_{t}": f"缺少页面标签 {t}" for t in (*SITE_TAGS, *COLUMN_TAGS, *ARTICLE_TAGS)},
-    BAD_SITE_ID: "网站标识码格式不正确",
-    f"footer_{FOOTER_SITE_ID}": "页脚缺少网站标识码",
-    f"footer_{FOOTER_ICP}": "页脚缺少ICP备案号",
-    f"footer_{FOOTER_POLICE}": "页脚缺少公安机关备案号",
-    f"footer_{FOOTER_CONAC}": "页脚缺少党政机关网站标识",
-}
 
 
 def sample(view: SiteView, policy: Policy) -> tuple[list[SitePage], list[SitePage], list[SitePage]]:

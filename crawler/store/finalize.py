@@ -13,8 +13,10 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from crawler.inspection import KINDS as INSPECTION_KINDS
-from crawler.inspection import Found, Policy, inspect_site
+from crawler.inspection.found import KINDS as INSPECTION_KINDS
+from crawler.inspection.found import Found
+from crawler.inspection.policy import Policy
+from crawler.inspection.run import inspect_site
 from crawler.store.db import now, transaction
 from crawler.store.lifecycle import MACHINE, RECTIFIED, Event, allowed, machine_transition, record
 from crawler.urls import SiteIdentity, netloc_key
