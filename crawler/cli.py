@@ -181,7 +181,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.shards and args.workers < 2 and not args.queue:
         raise UsageError("--shards works with --workers 2 or more, or --queue")
     results = crawl_sites(all_opts, log_file=log_file, workers=args.workers, shards=args.shards,
-                          queue=args.queue, retries=args.retries)
+                          queue=args.queue, retries=args.retries,
+                          weights=config.scorecard if args.config else None)
     code = EXIT_OK
     for result in results:
         if result.summary is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
+from crawler.inspection.scorecard import Weights
 from crawler.runner import CrawlOptions, SiteResult, run_crawls
 
 logger = logging.getLogger(__name__)
@@ -20,8 +21,11 @@ def summary_fields(result: SiteResult) -> dict:
 
 def crawl_sites(all_opts: list[CrawlOptions], log_file: str | None = None,
                 workers: int = 1, shards: str | None = None, queue: str | None = None,
-                retries: int = 0) -> list[SiteResult]:
-    """Crawl the sites (one process, or `workers` processes with shards), then notify."""
+                retries: int = 0, weights: Weights | None = None) -> list[SiteResult]:
+    """Crawl the sites (one process, or `workers` processes with shards), then notify.
+
+    `weights`: the config's [scorecard] table, kept in the database for the review UI and the
+    reports, and used for the webhook's scorecard."""
     if log_file:
         from crawler.logs import setup_file_logging
 
@@ -40,17 +44,52 @@ def crawl_sites(all_opts: list[CrawlOptions], log_file: str | None = None,
         results = run_local(all_opts, workers, shards)
     else:
         results = run_crawls(all_opts)
+    if weights is not None:
+        _save_weights(all_opts[0].db_path, weights)
     for opts, result in zip(all_opts, results, strict=True):
         if opts.webhook and result.summary is not None:
-            _notify(opts, result)
+            _notify(opts, result, weights)
     return results
 
 
-def _notify(opts: CrawlOptions, result: SiteResult) -> None:
-    from crawler.notify import NotifyError, build_payload, post_webhook
+def _save_weights(db_path: str, weights: Weights) -> None:
+    from crawler.inspection.scorecard import save_weights
+    from crawler.store import open_db
+
+    db = open_db(db_path)
+    try:
+        save_weights(db, weights)
+    finally:
+        db.close()
+
+
+def scorecard_fields(db_path: str, site: str, weights: Weights | None) -> dict | None:
+    """The site's scorecard for the webhook, or None when the database cannot give it (the
+    notice still goes out: a missed scorecard must not cost the night's summary)."""
+    import sqlite3
+
+    from crawler.errors import DuwangError
+    from crawler.inspection.scorecard import build_scorecard
+    from crawler.store import open_db
 
     try:
-        post_webhook(opts.webhook, build_payload(summary_fields(result), opts.webhook_style))
+        db = open_db(db_path, create=False, read_only_ok=True)
+        try:
+            return build_scorecard(db, site, weights).to_dict()
+        finally:
+            db.close()
+    except (DuwangError, sqlite3.Error) as exc:
+        logger.warning("scorecard for %s not computed: %s", site, exc)
+        return None
+
+
+def _notify(opts: CrawlOptions, result: SiteResult, weights: Weights | None = None) -> None:
+    from crawler.notify import NotifyError, build_payload, post_webhook
+
+    fields = summary_fields(result)
+    fields["scorecard"] = scorecard_fields(opts.db_path, result.site, weights)
+    try:
+        post_webhook(opts.webhook, build_payload(fields, opts.webhook_style))
     except NotifyError as exc:
         # A missed notice must not fail a crawl that did its job.
         logger.warning("webhook for %s failed: %s", result.site, exc)

@@ -25,7 +25,7 @@ CONTENT_MAX_BYTES = 2048  # 企业微信 text content limit; 钉钉 allows more
 SUMMARY_FIELDS = (
     "run_id", "site", "status", "reason", "pages", "links", "dead_links", "unverified_links",
     "wording", "privacy", "new_findings", "rectified", "reopened", "unverified", "started_at",
-    "finished_at", "duration_s", "failed",
+    "finished_at", "duration_s", "failed", "scorecard",
 )
 REASON_LABELS = {
     "max_pages": "达到页面数上限",
@@ -96,6 +96,17 @@ def summary_text(summary: dict[str, Any]) -> str:
     ]
     if not complete:
         lines.append("本次巡检不完整，未将任何问题标记为已整改。")
+    card = g("scorecard")
+    if card:
+        failing = [v for v in card["vetoes"] if v["state"] == "failing"]
+        if failing:
+            # A failing veto item fails the site whatever else it found: it opens the notice.
+            lines.insert(0, "【单项否决】" + "；".join(f"{v['label']}：{v['figures']}" for v in failing))
+        warned = [v["label"] for v in card["vetoes"] if v["state"] == "warning"]
+        lines.append(f"指标自检：{card['verdict_label']}，估算得分 {card['score']:g}"
+                     f"（扣分 {card['deducted']:g}，{card['pass_mark']:g} 分合格）")
+        if warned:
+            lines.append("预警：" + "、".join(warned))
     return _truncate_utf8("\n".join(lines), CONTENT_MAX_BYTES)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from crawler.errors import DuwangError
 from crawler.inspection.policy import ColumnRule, PolicyError, read_type
+from crawler.inspection.weights import ScorecardError, Weights
 from crawler.urls import BadURL, validate_start_url
 
 
@@ -55,6 +56,7 @@ class Config:
     db: str | None
     log_file: str | None
     sites: list[SiteConfig]
+    scorecard: Weights = field(default_factory=Weights)  # [scorecard]: points per deduction item
 
     def select(self, name: str | None) -> list[SiteConfig]:
         if name is None:
@@ -92,7 +94,7 @@ _SITE_KEYS: dict[str, str] = {
 }
 _COLUMN_KEYS = {"prefix": "URL prefix", "name": "text", "type": "column type",
                 "window_days": "positive whole number of days"}
-_TOP_KEYS = {"db", "log_file", "defaults", "site"}
+_TOP_KEYS = {"db", "log_file", "defaults", "site", "scorecard"}
 _STYLES = ("text", "wecom", "dingtalk", "json")
 
 
@@ -197,7 +199,16 @@ def load_config(path: str | Path) -> Config:
     for index, name in enumerate(names):
         if names.index(name) != index:
             raise fail("name", f"duplicate site name {name!r}", "site", index)
-    return Config(path=path, db=data.get("db"), log_file=data.get("log_file"), sites=sites)
+    scorecard = data.get("scorecard", {})
+    if not isinstance(scorecard, dict):
+        raise fail("scorecard", "must be a table: [scorecard]")
+    try:
+        weights = Weights.from_mapping(scorecard)
+    except ScorecardError as exc:
+        key, _, reason = str(exc).partition(": ")
+        raise fail(key, reason, "scorecard") from None
+    return Config(path=path, db=data.get("db"), log_file=data.get("log_file"), sites=sites,
+                  scorecard=weights)
 
 
 def _site(raw: dict[str, Any], fail, base: Path) -> SiteConfig:

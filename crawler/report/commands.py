@@ -1,4 +1,4 @@
-"""`duwang report monthly|annual`: argparse wiring and the command itself."""
+"""`duwang report monthly|annual|scorecard`: argparse wiring and the commands themselves."""
 
 from __future__ import annotations
 
@@ -45,6 +45,17 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--year", metavar="YYYY", help="the year, e.g. 2026 (default: this year)")
     _common(a)
     a.set_defaults(func=cmd_annual)
+    s = sub.add_parser("scorecard", help="the self-check scorecard (指标自检): veto items and deductions",
+                       description="Print each veto item of the national inspection (单项否决) with its "
+                       "state (正常, 预警, 不合格, 数据不足), the figures behind it and its findings, and "
+                       "the deductions duwang can measure, weighted by the config's [scorecard] table.")
+    s.add_argument("--db", help="SQLite database file (default: the config's db, else duwang.db)")
+    s.add_argument("--config", metavar="FILE",
+                   help="TOML config file: its db and [scorecard] weights (default: the weights the "
+                   "last crawl --config saved, else the defaults)")
+    s.add_argument("--site", help="only this site (default: every site in the database)")
+    s.add_argument("--json", action="store_true", help="print JSON instead of text")
+    s.set_defaults(func=cmd_scorecard)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -68,6 +79,34 @@ def cmd_annual(args: argparse.Namespace) -> int:
     return _run(args, period)
 
 
+def cmd_scorecard(args: argparse.Namespace) -> int:
+    import json
+
+    from crawler.inspection.scorecard import build_scorecards
+    from crawler.report.render_scorecard import scorecard_text
+
+    weights, db_path = None, args.db
+    if args.config:
+        from crawler.siteconfig import load_config
+
+        config = load_config(args.config)
+        weights, db_path = config.scorecard, db_path or config.db
+    db = open_db(db_path or "duwang.db", create=False, read_only_ok=True)  # it only reads
+    try:
+        if args.site:
+            _check_site(db, args.site)
+        cards = build_scorecards(db, args.site, weights)
+    finally:
+        db.close()
+    if args.json:
+        sys.stdout.write(json.dumps([c.to_dict() for c in cards], ensure_ascii=False, indent=2) + "\n")
+    elif cards:
+        sys.stdout.write(scorecard_text([c.to_dict() for c in cards]))
+    else:
+        print("数据库中还没有站点：先运行 duwang crawl。")
+    return 0
+
+
 def _format_of(args: argparse.Namespace) -> str:
     if args.format:
         return args.format
@@ -88,9 +127,9 @@ def default_path(period: Period, fmt: str, site: str | None) -> Path:
 
 
 def _check_site(db: Any, site: str) -> None:
-    known = sorted({r[0] for r in db.execute(
-        "SELECT site FROM runs WHERE site IS NOT NULL UNION SELECT site FROM findings WHERE site IS NOT NULL"
-    ).fetchall()})
+    from crawler.inspection.scorecard import sites_of
+
+    known = sites_of(db)
     if site not in known:
         hint = "known sites: " + ", ".join(known) if known else "the database has no runs yet"
         raise ReportError(f"--site {site}: no runs or findings for this site ({hint})")

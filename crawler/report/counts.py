@@ -236,4 +236,9 @@ def build_report(
     }
     if period.kind == ANNUAL:
         report["sentence"] = annual_sentence(headline["wording_rectified"], headline["dead_links_cleared"])
+    else:
+        # The self-check scorecard (指标自检) as the store holds it now, for the month's readers.
+        from crawler.inspection.scorecard import build_scorecards
+
+        report["scorecard"] = [card.to_dict() for card in build_scorecards(db, site)]
     return report

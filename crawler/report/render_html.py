@@ -105,6 +105,21 @@ def _cards(report: dict[str, Any]) -> str:
         f'<div class="name">{escape(n)}</div></div>' for n, v in items) + "</div>"
 
 
+def _scorecard(report: dict[str, Any]) -> list[str]:
+    """The monthly report's 指标自检 section: the verdict of each site, then the table."""
+    cards = report.get("scorecard")
+    if not cards:
+        return []
+    from crawler.report.render_scorecard import headline, scorecard_table
+
+    return ['<h2 id="scorecard">指标自检</h2>',
+            '<p class="meta">按《政府网站与政务新媒体检查指标》自检，为生成报告时的状态；扣分只含可自动检测的'
+            "项目，得分为估算。</p>",
+            *(f'<p class="verdict verdict-{escape(c["verdict"])}">{escape(c["site"])}：'
+              f"{escape(headline(c))}</p>" for c in cards),
+            table_html(scorecard_table(cards), "scorecard")]
+
+
 def render_html(report: dict[str, Any], *, back: str | None = None) -> str:
     """The whole report as one HTML page; `back` (the review UI's overview) adds a link to it."""
     title = f"{report['title']}网站巡检报告"
@@ -150,6 +165,7 @@ def render_html(report: dict[str, Any], *, back: str | None = None) -> str:
         "<h2>按责任单位</h2>",
         _chart("department", department_chart(report)),
         table_html(department_table(report), "department"),
+        *_scorecard(report),
         '<h2>统计口径</h2><ul class="rules">' + "".join(f"<li>{escape(r)}</li>" for r in _RULES) + "</ul>",
         "</body></html>",
     ]

@@ -53,6 +53,10 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append(unproven_note(report["unproven_rectified"]))
     if report.get("unconfirmed_suspects"):
         lines.append(suspect_note(report["unconfirmed_suspects"]))
+    if report.get("scorecard"):
+        from crawler.report.render_scorecard import headline
+
+        lines += [f"{card['site']} {headline(card)}" for card in report["scorecard"]]
     if report.get("sentence"):
         lines.append("年报语句：")
         lines.append("  " + report["sentence"]["exact"])

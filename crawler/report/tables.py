@@ -70,5 +70,9 @@ def sentence_table(report: dict[str, Any]) -> Table | None:
 def all_tables(report: dict[str, Any]) -> list[Table]:
     tables = [headline_table(report), runs_table(report), kind_table(report), category_table(report),
               department_table(report), trend_table(report)]
+    if report.get("scorecard"):
+        from crawler.report.render_scorecard import scorecard_table
+
+        tables.append(scorecard_table(report["scorecard"]))
     sentence = sentence_table(report)
     return [sentence, *tables] if sentence else tables

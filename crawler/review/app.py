@@ -52,6 +52,7 @@ def create_app(
     )
     security.install(app)
     from crawler.review import actions  # noqa: F401  (its routes join the views' blueprint)
+    from crawler.review import scorecard  # noqa: F401  (指标自检, the same blueprint)
     from crawler.review.views import bp
 
     app.register_blueprint(bp)

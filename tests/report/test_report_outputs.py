@@ -39,7 +39,8 @@ def sheet(wb, name: str) -> list[tuple]:
 
 def test_xlsx_reads_back_with_the_same_numbers(monthly):
     wb = load_workbook(io.BytesIO(render_xlsx(monthly)))
-    assert wb.sheetnames == ["主要数据", "巡检情况", "按问题类型", "按类别", "按责任单位", "按月趋势", "说明"]
+    assert wb.sheetnames == ["主要数据", "巡检情况", "按问题类型", "按类别", "按责任单位", "按月趋势",
+                             "指标自检", "说明"]
     headline = dict(sheet(wb, "主要数据")[1:])
     assert headline["整改错敏词"] == 1
     assert headline["　其中敏感词"] == 1
