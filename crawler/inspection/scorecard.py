@@ -158,7 +158,7 @@ def _column_veto(item: VetoItem, rule: str, unit: str = "个") -> Veto:
 
 def _home_veto(item: VetoItem) -> Veto:
     if not item.figures:
-        figures = "首页在 2 周内有更新（预警 10 天，否决线 14 天）"
+        figures = "未发现首页超过 10 天未更新（预警 10 天，否决线 14 天）"
     else:
         d = item.figures[0]
         figures = (f"首页最近一条信息发布于 {d.get('latest', '—')}，已 {d.get('age_days', '—')} 天"
