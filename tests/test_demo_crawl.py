@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+import sqlite3
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -95,7 +98,7 @@ def test_inspection_items_found_as_of_the_demo_day(demo):
     rows = [r for r in demo["rows"] if r["kind"] in kinds]
     got = {(r["kind"], r["category"], r["text"], tuple(_path(p) for p in r["pages"])) for r in rows}
     assert got == {(k, c, t, tuple(p)) for k, c, t, p in DEMO_PLANTED["inspection"]}
-    assert "栏目不更新 1  空白栏目 1  首页不更新 1" in demo["proc"].stdout
+    assert "栏目不更新 4  空白栏目 1  首页不更新 1" in demo["proc"].stdout
 
 
 def test_page_tags_and_footer_one_finding_per_missing_item(demo):
@@ -105,3 +108,35 @@ def test_page_tags_and_footer_one_finding_per_missing_item(demo):
     tagged = DEMO_PLANTED["fully_tagged_article"]
     for r in rows:
         assert tagged not in {_path(p) for p in r["pages"]} or not r["category"].startswith("meta_")
+
+
+def test_the_demo_prints_its_scorecard_as_planted(demo):
+    """`duwang demo` ends with the scorecard (指标自检): each veto item's state and each deduction."""
+    out = demo["proc"].stdout
+    assert "指标自检 · 站点 示范区人民政府 · 不合格" in out
+    planted = DEMO_PLANTED["scorecard"]
+    [card] = json.loads(run_cli("report", "scorecard", "--db", str(demo["db"]), "--json",
+                                check_exit=0).stdout)
+    assert {v["code"]: v["state"] for v in card["vetoes"]} == planted["vetoes"]
+    assert {d["code"]: d["count"] for d in card["deductions"]} == planted["deductions"]
+    assert card["score"] == planted["score"] and card["verdict"] == "failing"
+    labels = {"ok": "正常", "warning": "预警", "failing": "不合格", "no_data": "数据不足"}
+    for v in card["vetoes"]:
+        assert re.search(rf"^  {labels[v['state']]}\s+{re.escape(v['label'])}\s+{re.escape(v['figures'])}",
+                         out, flags=re.M), v["code"]
+    assert f"估算得分 {planted['score']:g}" in out
+
+
+def test_the_demo_has_a_slow_page_for_watch(tmp_path):
+    """The demo portal's slow page (linked from nowhere, so the crawl never waits for it)."""
+    from crawler.demo.portal import demo_server
+
+    with demo_server() as server:
+        home, slow = server.url, server.url.rstrip("/") + DEMO_PLANTED["slow_page"]
+        proc = run_cli("watch", slow, home, "--once", "--timeout", "1", "--db", str(tmp_path / "w.db"),
+                       check_exit=0)
+    con = sqlite3.connect(tmp_path / "w.db")
+    results = dict(con.execute("SELECT url, result FROM probes").fetchall())
+    con.close()
+    assert results == {slow: "slow", home: "ok"}
+    assert "Traceback" not in proc.stderr

@@ -119,9 +119,47 @@ _TAGGED = (
 )
 
 
-def _inspection_routes() -> dict[str, Route]:
-    """A stale news column found through the navigation, and an empty column (空白栏目)."""
+# More columns, as of DEMO_TODAY: (path, name, ColumnType tag or None, [(article, title, date or None)]).
+_MORE_COLUMNS = [
+    # news, newest 12 days old: 2 days before its 14-day line (临近更新期限)
+    ("gzdt/", "工作动态", "工作动态", [
+        ("2024-03-17-fangxun.html", "区水务局部署汛前检查工作", "2024-03-17"),
+        ("2024-03-06-peixun.html", "区财政局举办预算绩效管理培训", "2024-03-06"),
+        ("2024-02-21-jiancha.html", "区市场监管局开展食品安全检查", "2024-02-21")]),
+    # a list whose items carry no date anywhere: counted as not updated (无发布日期)
+    ("tpxw/", "图片新闻", "工作动态", [("chunjing.html", "示范区春景", None),
+                                   ("huodong.html", "社区文化活动掠影", None)]),
+    # another column (1 year), last updated 400 days ago: 应更新栏目长期未更新
+    ("ldxx/", "领导信息", "负责人信息", [("renmian.html", "关于区政府领导分工的通知", "2023-02-23")]),
+]
+SLOW_PAGE = "/slow/"  # answers after SLOW_SECONDS: a slow page for `duwang watch`, linked from nowhere
+SLOW_SECONDS = 3.0
+
+
+def _more_columns() -> dict[str, Route]:
     routes: dict[str, Route] = {}
+    for path, name, column_type, articles in _MORE_COLUMNS:
+        items = []
+        for file, title, date in articles:
+            said = f'<p class="meta">发布时间：{date}　来源：区政府办公室</p>\n' if date else ""
+            body = f"<h1>{title}</h1>\n{said}<p>{title}。</p>"
+            routes[f"/{path}{file}"] = Reply(200, render_page(title, body, root="../"))
+            printed = f'<span class="date">{date}</span>' if date else ""
+            items.append(f'<li><a href="{file}">{title}</a>{printed}</li>')
+        tags = (f'<meta name="ColumnName" content="{name}">\n'
+                f'<meta name="ColumnType" content="{column_type}">\n')
+        routes[f"/{path}"] = Reply(200, render_page(
+            name, f'<h1>{name}</h1>\n<ul class="list">' + "".join(items) + "</ul>", root="../",
+            head_extra=tags))
+    routes[SLOW_PAGE] = Reply(200, render_page("网上办事大厅", "<h1>网上办事大厅</h1>", root="../"),
+                              delay=SLOW_SECONDS)
+    return routes
+
+
+def _inspection_routes() -> dict[str, Route]:
+    """A stale news column found through the navigation, an empty column (空白栏目), and the
+    columns of _MORE_COLUMNS."""
+    routes: dict[str, Route] = _more_columns()
     items = []
     for i, (name, title, date, source) in enumerate(_BMDT):
         head = _TAGGED.format(title=title, date=date, source=source) if i == 0 else ""
@@ -242,7 +280,7 @@ _STATIC_PAGES = [
     "/hdjl/",
 ]
 _ROUTE_PAGES = ["/sjfb/tjsj.html", "/bsfw/", "/zcjd/", "/bmdt/", *(f"/bmdt/{b[0]}" for b in _BMDT),
-                "/zxft/"]
+                "/zxft/", *(f"/{c[0]}{a}" for c in _MORE_COLUMNS for a in ["", *(x[0] for x in c[3])])]
 
 DEMO_PLANTED: dict[str, Any] = {
     "site_name": SITE_NAME,
@@ -436,21 +474,36 @@ DEMO_PLANTED: dict[str, Any] = {
         },
     ],
     # The national inspection's items (crawler/inspection/), as of DEMO_TODAY: (kind, category,
-    # column or page name, pages). 政务要闻 (9 days), 通知公告, 政策文件 and 政府信息公开 are fresh;
-    # 区情概况 and 互动交流 are information pages, named in the config but no columns.
+    # column or page name, pages). 政务要闻 (news, 9 days), 通知公告, 政策文件 (notices) and 政府信息公开
+    # are fresh; 区情概况 and 互动交流 are information pages, named in the config but no columns.
+    # Backdating needs a second night: tests/test_inspection.py plants it on the generated portal.
     "inspection": [
         ("stale_column", "stale", "部门动态", ["/bmdt/"]),  # news, 28 days; found by its dated list
         ("empty_column", "empty_column", "在线访谈", ["/zxft/"]),  # ColumnName tag, 暂无信息
         ("stale_home", "due", "首页", ["/"]),  # newest item 2024-03-18 (统计数据): 11 days, warned at 10
+        ("stale_column", "due", "工作动态", ["/gzdt/"]),  # news, 12 days: 2 days before its line
+        ("stale_column", "no_date", "图片新闻", ["/tpxw/"]),  # no item dated anywhere
+        ("stale_column", "stale", "领导信息", ["/ldxx/"]),  # other (1 year), 400 days
     ],
-    # Page tags and footer: category -> (pages lacking it, pages checked). The home page, 6 column
-    # pages and the sampled articles; /bmdt/2024-03-01-nongji.html has every article tag, /zxft/
-    # its column tags; the footer shows the 网站标识码 and ICP number only.
+    # The scorecard (指标自检) as of DEMO_TODAY: each veto item's state, and the deduction counts.
+    "scorecard": {
+        "vetoes": {"stale_columns": "warning", "long_stale_columns": "ok", "empty_columns": "ok",
+                   "stale_home": "warning", "backdated": "ok", "availability": "no_data",
+                   "serious_wording": "failing"},
+        "deductions": {"home_links": 4, "other_links": 6, "wording_serious": 4, "wording_general": 8,
+                       "privacy": 1},
+        "score": 86.4,  # 100 - (4 x 1 + 6 x 0.1 + 4 x 1 + 8 x 0.5 + 1 x 1), the default weights
+    },
+    "slow_page": SLOW_PAGE,  # for `duwang watch URL --once --timeout 2`: slow (超时)
+    # Page tags and footer: category -> (pages lacking it, pages checked). The home page, 9 column
+    # pages and the 20 sampled articles; /bmdt/2024-03-01-nongji.html has every article tag, /zxft/
+    # and the columns of _MORE_COLUMNS their column tags; the footer shows the 网站标识码 and ICP
+    # number only.
     "page_standard": {
-        "meta_SiteName": (20, 21), "meta_SiteDomain": (20, 21), "meta_SiteIDCode": (20, 21),
-        "meta_ColumnName": (5, 6), "meta_ColumnDescription": (6, 6), "meta_ColumnKeywords": (6, 6),
-        "meta_ColumnType": (5, 6), "meta_ArticleTitle": (13, 14), "meta_PubDate": (12, 14),
-        "meta_ContentSource": (13, 14), "footer_police": (15, 15), "footer_conac": (15, 15),
+        "meta_SiteName": (29, 30), "meta_SiteDomain": (29, 30), "meta_SiteIDCode": (29, 30),
+        "meta_ColumnName": (5, 9), "meta_ColumnDescription": (9, 9), "meta_ColumnKeywords": (9, 9),
+        "meta_ColumnType": (5, 9), "meta_ArticleTitle": (19, 20), "meta_PubDate": (18, 20),
+        "meta_ContentSource": (19, 20), "footer_police": (21, 21), "footer_conac": (21, 21),
     },
     "fully_tagged_article": "/bmdt/2024-03-01-nongji.html",
     # Must NOT be flagged.

@@ -19,7 +19,9 @@ from crawler.demo.portal import (
     demo_server,
 )
 from crawler.errors import DuwangError
+from crawler.inspection.scorecard import build_scorecard
 from crawler.render import render_findings, render_summary
+from crawler.report.render_scorecard import scorecard_text
 from crawler.runner import CrawlOptions, run_crawl
 from crawler.store import open_db
 from crawler.store.queries import list_findings
@@ -80,9 +82,11 @@ def run_demo(db_path: str, port: int | None = None, serve: bool = False, ui_port
         db = open_db(db_path)
         try:
             rows = list_findings(db, site=summary.site, status="open")
+            card = build_scorecard(db, summary.site)
         finally:
             db.close()
         print(render_findings(rows, "table"))
+        print(scorecard_text([card.to_dict()]))
         print(f"结果已保存到 {db_path}。查看明细: duwang findings --db {db_path} --format jsonl")
         if not serve:
             print(f"下一步: duwang demo --serve 会保持演示站点运行并打开读网复查页面；"

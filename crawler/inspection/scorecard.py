@@ -268,8 +268,9 @@ def build_scorecard(db: Database, site: str, weights: Weights | None = None) -> 
     if last_complete is None and not wording.finding_ids:
         wording.state, wording.figures = NO_DATA, "尚无完整巡检"
     vetoes.append(wording)
-    suspects = db.execute("SELECT count(*) FROM findings WHERE site = ? AND severity = 'suspect' "
-                          "AND confirmed_at IS NULL AND status = 'open'", [site]).fetchone()[0]
+    suspects = db.execute("SELECT count(*) FROM findings WHERE site = ? AND kind = 'wording' "
+                          "AND severity = 'suspect' AND confirmed_at IS NULL AND status = 'open'",
+                          [site]).fetchone()[0]
     return Scorecard(site, now(), last_complete, vetoes, _deductions(db, site, weights), weights, suspects)
 
 
