@@ -42,7 +42,7 @@ def _ids(db, kind: str) -> list[int]:
 
 
 def test_the_web_office_sees_each_item_with_links_to_its_findings(db, db_path):
-    app = create_app(db_path)
+    app = create_app(db_path, login_required=False)  # the local web office
     c = app.test_client()
     html = c.get("/scorecard").get_data(as_text=True)
     assert escape(SITE) in html and SITE not in html  # the site's name is text, never markup
@@ -69,7 +69,7 @@ def test_a_department_cannot_open_it(db, db_path):
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 def test_from_the_overview_to_a_finding_in_chromium(db, db_path):
     sync_api = pytest.importorskip("playwright.sync_api")
-    server = make_server("127.0.0.1", 0, create_app(db_path), threaded=True)
+    server = make_server("127.0.0.1", 0, create_app(db_path, login_required=False), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     pw = sync_api.sync_playwright().start()
     browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
