@@ -15,6 +15,7 @@ import pytest
 
 from crawler import settings
 from crawler.cli import build_parser
+from crawler.inspection.weights import Weights
 from crawler.outcomes import CATEGORY_LABELS
 from crawler.siteconfig import _SITE_KEYS, _TOP_KEYS
 from crawler.store.queries import FIELDS
@@ -90,6 +91,11 @@ def test_every_duwang_setting_is_documented(name):
 @pytest.mark.parametrize("key", sorted(_SITE_KEYS) + sorted(_TOP_KEYS))
 def test_every_config_key_is_documented(key):
     assert re.search(rf"`\[{{0,2}}(site\.)?{key}\]{{0,2}}`", doc("config.md")), key
+
+
+@pytest.mark.parametrize("key", Weights.names())
+def test_every_scorecard_weight_is_documented(key):
+    assert f"`{key}`" in doc("inspection.md") and f"`{key}`" in doc("config.md"), key
 
 
 @pytest.mark.parametrize("code", sorted(CATEGORY_LABELS))
