@@ -111,7 +111,8 @@ def test_availability_from_the_watch_probes(fresh_db, total, bad, state):
     _probes(fresh_db, SITE, HOME, total, bad)
     [item] = [v for v in build_scorecard(fresh_db, SITE).vetoes if v.code == "availability"]
     assert (item.state, item.count) == (state, bad)
-    assert f"访问 {total} 次" in item.figures and "否决线 5%" in item.figures
+    assert item.figures.startswith(f"近7天访问 {total} 次，无法访问 0 次、超时 {bad} 次")
+    assert ("不足每天 20 次" if state == "no_data" else "线 ") in item.figures
 
 
 def _site_with_deductions(db) -> None:

@@ -25,10 +25,12 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from crawler.inspection.policy import HOME_WARN_AT, HOME_WINDOW
 from crawler.inspection.vetoes import FAILING, OK, WARNING, VetoItem, veto_items
 from crawler.inspection.weights import Weights
 from crawler.store import availability as av
 from crawler.store.db import now
+from crawler.textcheck.codes import category_label
 
 NO_DATA = "no_data"  # the item cannot be judged yet: no complete crawl, or too few probes
 STATES = (OK, WARNING, FAILING, NO_DATA)
@@ -148,53 +150,48 @@ class Scorecard:
 _COLUMN_RULE = "检查指标：栏目不更新（单项否决）"
 
 
-def _column_veto(item: VetoItem, rule: str, unit: str = "个") -> Veto:
-    figures = f"{item.count} {unit}（否决线 {item.line} {unit}）"
+def _column_veto(item: VetoItem, rule: str) -> Veto:
+    figures = f"{item.count} 个（否决线 {item.line} 个）"
     if item.warnings:
-        figures += f"，临近更新期限 {item.warnings} {unit}"
+        figures += f"，临近更新期限 {item.warnings} 个"
     return Veto(item.code, item.label, item.state, figures, item.count, item.line, rule,
                 item.finding_ids, item.warnings)
 
 
 def _home_veto(item: VetoItem) -> Veto:
+    lines = f"（预警 {HOME_WARN_AT} 天，否决线 {HOME_WINDOW} 天）"
     if not item.figures:
-        figures = "未发现首页超过 10 天未更新（预警 10 天，否决线 14 天）"
+        figures = f"未发现首页超过 {HOME_WARN_AT} 天未更新{lines}"
     else:
         d = item.figures[0]
-        figures = (f"首页最近一条信息发布于 {d.get('latest', '—')}，已 {d.get('age_days', '—')} 天"
-                   f"（预警 {d.get('warn_at_days', 10)} 天，否决线 {d.get('window_days', 14)} 天）")
+        figures = f"首页最近一条信息发布于 {d.get('latest', '—')}，已 {d.get('age_days', '—')} 天{lines}"
     return Veto(item.code, item.label, item.state, figures, item.count, item.line,
                 "检查指标：首页2周未更新（单项否决）", item.finding_ids, item.warnings)
 
 
 def _availability_veto(site: av.SiteAvailability, rule: av.Rule) -> Veto:
+    """The figures of the URL that decides the site's state (the first of the worst), in the
+    words `duwang watch` uses for its findings."""
     state = {av.STATE_OK: OK, av.STATE_WARNING: WARNING, av.STATE_FAILING: FAILING}.get(site.state, NO_DATA)
-    lines = f"（预警线 {rule.warn:.0%}，否决线 {rule.veto:.0%}）"
-    if not site.urls:
-        figures = f"近 {rule.window_days} 天没有访问记录：用 duwang watch 监测首页{lines}"
+    worst = next((f for f in site.urls if f.state == site.state), None)
+    if worst is None:
+        figures = (f"近 {rule.window_days} 天没有访问记录：用 duwang watch 监测首页"
+                   f"（预警线 {rule.warn:.0%}，否决线 {rule.veto:.0%}）")
     else:
-        figures = (f"近 {site.window_days} 天访问 {site.probes} 次，无法访问 {site.failed} 次、"
-                   f"超过 15 秒 {site.slow} 次，失败率 {site.share:.2%}{lines}")
-        if state == NO_DATA:
-            figures += f"；需连续 {rule.window_days} 天每天至少 {rule.min_daily} 次"
+        figures = worst.sentence() + (f"（{worst.url}）" if len(site.urls) > 1 else "")
     return Veto("availability", "网站无法访问", state, figures, site.failed + site.slow,
                 round(rule.veto * 100), "检查指标：网站无法访问（单项否决）", list(site.findings))
 
 
-def _serious_wording_veto(db: Database, site: str) -> Veto:
-    rows = db.execute(
-        "SELECT id, category FROM findings WHERE site = ? AND kind = 'wording' AND status = 'open' "
-        "AND severity = 'serious' ORDER BY id", [site]).fetchall()
-    from crawler.textcheck.codes import category_label
-
+def _serious_wording_veto(rows: list[tuple[int, str]]) -> Veto:
+    """`rows`: (id, category) of the site's open 错敏词 of severity 严重错误."""
     by_category: dict[str, int] = {}
     for _, category in rows:
         by_category[category] = by_category.get(category, 0) + 1
     parts = "、".join(f"{category_label(c)} {n} 个" for c, n in sorted(by_category.items()))
-    figures = f"严重错误 {len(rows)} 个" + (f"（{parts}）" if parts else "") + "，待人工核实"
-    return Veto("serious_wording", "严重表述错误、违法有害内容", FAILING if rows else OK,
-                figures if rows else "未发现严重错误", len(rows), 1,
-                "检查指标：安全、保密事故（严重表述错误，发布违法有害信息）（单项否决）",
+    figures = f"严重错误 {len(rows)} 个（{parts}），待人工核实" if rows else "未发现严重错误"
+    return Veto("serious_wording", "严重表述错误、违法有害内容", FAILING if rows else OK, figures,
+                len(rows), 1, "检查指标：安全、保密事故（严重表述错误，发布违法有害信息）（单项否决）",
                 [r[0] for r in rows])
 
 
@@ -202,7 +199,7 @@ def _ids(db: Database, sql: str, params: list) -> list[int]:
     return [r[0] for r in db.execute(sql, params).fetchall()]
 
 
-def _deductions(db: Database, site: str, w: Weights) -> list[Deduction]:
+def _deductions(db: Database, site: str, w: Weights, serious: list[int]) -> list[Deduction]:
     home_sql = ("SELECT DISTINCT f.id FROM findings f JOIN occurrences o ON o.finding_id = f.id "
                 "AND o.last_run = f.last_run AND o.is_home = 1 WHERE f.site = ? AND f.kind = 'dead_link' "
                 "AND f.status = 'open' ORDER BY f.id")
@@ -211,8 +208,6 @@ def _deductions(db: Database, site: str, w: Weights) -> list[Deduction]:
                  "ORDER BY id", [site])
     homes = set(home)
     other = [i for i in links if i not in homes]
-    serious = _ids(db, "SELECT id FROM findings WHERE site = ? AND kind = 'wording' AND status = 'open' "
-                   "AND severity = 'serious' ORDER BY id", [site])
     general = _ids(db, "SELECT id FROM findings WHERE site = ? AND kind = 'wording' AND status = 'open' "
                    "AND (severity = 'general' OR (severity = 'suspect' AND confirmed_at IS NOT NULL)) "
                    "ORDER BY id", [site])
@@ -264,14 +259,18 @@ def build_scorecard(db: Database, site: str, weights: Weights | None = None) -> 
         vetoes.append(veto)
     rule = av.stored_rule(db)
     vetoes.append(_availability_veto(av.availability(db, site, rule=rule)[site], rule))
-    wording = _serious_wording_veto(db, site)
+    serious = db.execute(
+        "SELECT id, category FROM findings WHERE site = ? AND kind = 'wording' AND status = 'open' "
+        "AND severity = 'serious' ORDER BY id", [site]).fetchall()
+    wording = _serious_wording_veto(serious)
     if last_complete is None and not wording.finding_ids:
         wording.state, wording.figures = NO_DATA, "尚无完整巡检"
     vetoes.append(wording)
     suspects = db.execute("SELECT count(*) FROM findings WHERE site = ? AND kind = 'wording' "
                           "AND severity = 'suspect' AND confirmed_at IS NULL AND status = 'open'",
                           [site]).fetchone()[0]
-    return Scorecard(site, now(), last_complete, vetoes, _deductions(db, site, weights), weights, suspects)
+    deductions = _deductions(db, site, weights, [r[0] for r in serious])
+    return Scorecard(site, now(), last_complete, vetoes, deductions, weights, suspects)
 
 
 def build_scorecards(db: Database, site: str | None = None,
