@@ -53,14 +53,22 @@ def crawl_sites(all_opts: list[CrawlOptions], log_file: str | None = None,
 
 
 def _save_weights(db_path: str, weights: Weights) -> None:
+    """Keep the config's [scorecard] weights for the UI and the reports; a failure is logged,
+    never the night's result (the crawl did its job)."""
+    import sqlite3
+
+    from crawler.errors import DuwangError
     from crawler.inspection.scorecard import save_weights
     from crawler.store import open_db
 
-    db = open_db(db_path)
     try:
-        save_weights(db, weights)
-    finally:
-        db.close()
+        db = open_db(db_path)
+        try:
+            save_weights(db, weights)
+        finally:
+            db.close()
+    except (DuwangError, sqlite3.Error) as exc:
+        logger.warning("scorecard weights not saved in %s: %s", db_path, exc)
 
 
 def scorecard_fields(db_path: str, site: str, weights: Weights | None) -> dict | None:

@@ -27,7 +27,7 @@ def _renderer(fmt: str) -> Callable[[dict[str, Any]], str | bytes]:
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Add `report` with its `monthly` and `annual` sub-commands to the duwang parser."""
+    """Add `report` with its `monthly`, `annual` and `scorecard` sub-commands to the duwang parser."""
     p = subparsers.add_parser(
         "report", help="monthly and annual reports (HTML with charts, XLSX, JSON)",
         description="Count findings found and rectified in a month or a year, for the "
