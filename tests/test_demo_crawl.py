@@ -93,12 +93,15 @@ def test_pages_with_findings_keep_a_masked_snapshot(demo):
 
 
 def test_inspection_items_found_as_of_the_demo_day(demo):
-    """The demo is read as of DEMO_TODAY: one stale column, one empty, the home page near its line."""
+    """The demo is read as of DEMO_TODAY: stale columns, one near its line, one undated, one empty,
+    the home page near its line, and an item backdated between the two nights the demo reads."""
     kinds = ("stale_column", "empty_column", "stale_home", "backdated")
     rows = [r for r in demo["rows"] if r["kind"] in kinds]
+    # Backdating shows against the night before: the demo reads the portal twice.
+    assert "先按前一晚的站点巡检一次" in demo["proc"].stdout
     got = {(r["kind"], r["category"], r["text"], tuple(_path(p) for p in r["pages"])) for r in rows}
     assert got == {(k, c, t, tuple(p)) for k, c, t, p in DEMO_PLANTED["inspection"]}
-    assert "栏目不更新 4  空白栏目 1  首页不更新 1" in demo["proc"].stdout
+    assert "栏目不更新 4  空白栏目 1  首页不更新 1  伪造发稿日期 1" in demo["proc"].stdout
 
 
 def test_page_tags_and_footer_one_finding_per_missing_item(demo):
@@ -111,20 +114,35 @@ def test_page_tags_and_footer_one_finding_per_missing_item(demo):
 
 
 def test_the_demo_prints_its_scorecard_as_planted(demo):
-    """`duwang demo` ends with the scorecard (指标自检): each veto item's state and each deduction."""
+    """`duwang demo` ends with the scorecard (指标自检): each veto item's state as planted, each
+    deduction counting the open findings the demo found, at the default weights."""
     out = demo["proc"].stdout
     assert "指标自检 · 站点 示范区人民政府 · 不合格" in out
-    planted = DEMO_PLANTED["scorecard"]
     [card] = json.loads(run_cli("report", "scorecard", "--db", str(demo["db"]), "--json",
                                 check_exit=0).stdout)
-    assert {v["code"]: v["state"] for v in card["vetoes"]} == planted["vetoes"]
-    assert {d["code"]: d["count"] for d in card["deductions"]} == planted["deductions"]
-    assert card["score"] == planted["score"] and card["verdict"] == "failing"
+    assert {v["code"]: v["state"] for v in card["vetoes"]} == DEMO_PLANTED["scorecard"]
+    rows = demo["rows"]
+    dead = [r for r in rows if r["kind"] == "dead_link"]
+    wording = [r for r in rows if r["kind"] == "wording"]
+    counts = {
+        "home_links": sum(r["home_page"] for r in dead),
+        "other_links": sum(not r["home_page"] for r in dead),
+        "wording_serious": sum(r["severity"] == "serious" for r in wording),
+        "wording_general": sum(r["severity"] == "general" for r in wording),
+        "privacy": sum(r["kind"] == "privacy" for r in rows),
+    }
+    assert {d["code"]: d["count"] for d in card["deductions"]} == counts
+    assert counts["home_links"] == sum("/" in d["found_on"] for ds in DEMO_PLANTED["dead_links"].values()
+                                       for d in ds)
+    weights = {"home_links": 1, "other_links": 0.1, "wording_serious": 1, "wording_general": 0.5,
+               "privacy": 1}
+    assert card["score"] == round(100 - sum(counts[k] * w for k, w in weights.items()), 2)
+    assert card["verdict"] == "failing"
     labels = {"ok": "正常", "warning": "预警", "failing": "不合格", "no_data": "数据不足"}
     for v in card["vetoes"]:
         assert re.search(rf"^  {labels[v['state']]}\s+{re.escape(v['label'])}\s+{re.escape(v['figures'])}",
                          out, flags=re.M), v["code"]
-    assert f"估算得分 {planted['score']:g}" in out
+    assert f"估算得分 {card['score']:g}" in out
 
 
 def test_the_demo_has_a_slow_page_for_watch(tmp_path):

@@ -124,6 +124,8 @@ _MORE_COLUMNS = [
     # news, newest 12 days old: 2 days before its 14-day line (临近更新期限)
     ("gzdt/", "工作动态", "工作动态", [
         ("2024-03-17-fangxun.html", "区水务局部署汛前检查工作", "2024-03-17"),
+        # BACKDATED: on the list only from the demo's second night, yet dated 19 days before it
+        ("2024-03-10-ranqi.html", "区住建局开展燃气安全隐患排查", "2024-03-10"),
         ("2024-03-06-peixun.html", "区财政局举办预算绩效管理培训", "2024-03-06"),
         ("2024-02-21-jiancha.html", "区市场监管局开展食品安全检查", "2024-02-21")]),
     # a list whose items carry no date anywhere: counted as not updated (无发布日期)
@@ -132,15 +134,26 @@ _MORE_COLUMNS = [
     # another column (1 year), last updated 400 days ago: 应更新栏目长期未更新
     ("ldxx/", "领导信息", "负责人信息", [("renmian.html", "关于区政府领导分工的通知", "2023-02-23")]),
 ]
+BACKDATED = "/gzdt/2024-03-10-ranqi.html"  # published late, with an earlier date (伪造发稿日期)
 SLOW_PAGE = "/slow/"  # answers after SLOW_SECONDS: a slow page for `duwang watch`, linked from nowhere
 SLOW_SECONDS = 3.0
 
 
-def _more_columns() -> dict[str, Route]:
+def night_before() -> tuple[dict[str, Route], dict[str, Route]]:
+    """(the routes of the night before the demo's night, the routes that put the portal back):
+    the night before, 工作动态 does not list BACKDATED yet."""
+    before = _more_columns(backdated=False)
+    path = BACKDATED.rsplit("/", 1)[0] + "/"
+    return {path: before[path]}, {path: _more_columns()[path]}
+
+
+def _more_columns(backdated: bool = True) -> dict[str, Route]:
     routes: dict[str, Route] = {}
     for path, name, column_type, articles in _MORE_COLUMNS:
         items = []
         for file, title, date in articles:
+            if not backdated and f"/{path}{file}" == BACKDATED:
+                continue
             said = f'<p class="meta">发布时间：{date}　来源：区政府办公室</p>\n' if date else ""
             body = f"<h1>{title}</h1>\n{said}<p>{title}。</p>"
             routes[f"/{path}{file}"] = Reply(200, render_page(title, body, root="../"))
@@ -476,7 +489,6 @@ DEMO_PLANTED: dict[str, Any] = {
     # The national inspection's items (crawler/inspection/), as of DEMO_TODAY: (kind, category,
     # column or page name, pages). 政务要闻 (news, 9 days), 通知公告, 政策文件 (notices) and 政府信息公开
     # are fresh; 区情概况 and 互动交流 are information pages, named in the config but no columns.
-    # Backdating needs a second night: tests/test_inspection.py plants it on the generated portal.
     "inspection": [
         ("stale_column", "stale", "部门动态", ["/bmdt/"]),  # news, 28 days; found by its dated list
         ("empty_column", "empty_column", "在线访谈", ["/zxft/"]),  # ColumnName tag, 暂无信息
@@ -484,26 +496,24 @@ DEMO_PLANTED: dict[str, Any] = {
         ("stale_column", "due", "工作动态", ["/gzdt/"]),  # news, 12 days: 2 days before its line
         ("stale_column", "no_date", "图片新闻", ["/tpxw/"]),  # no item dated anywhere
         ("stale_column", "stale", "领导信息", ["/ldxx/"]),  # other (1 year), 400 days
+        # on 工作动态's list on the second night only, dated 2024-03-10 (duwang demo reads two nights)
+        ("backdated", "backdated", "区住建局开展燃气安全隐患排查", ["/gzdt/", BACKDATED]),
     ],
-    # The scorecard (指标自检) as of DEMO_TODAY: each veto item's state, and the deduction counts.
-    "scorecard": {
-        "vetoes": {"stale_columns": "warning", "long_stale_columns": "ok", "empty_columns": "ok",
-                   "stale_home": "warning", "backdated": "ok", "availability": "no_data",
-                   "serious_wording": "failing"},
-        "deductions": {"home_links": 4, "other_links": 6, "wording_serious": 4, "wording_general": 8,
-                       "privacy": 1},
-        "score": 86.4,  # 100 - (4 x 1 + 6 x 0.1 + 4 x 1 + 8 x 0.5 + 1 x 1), the default weights
-    },
+    # The scorecard (指标自检) as of DEMO_TODAY: each veto item's state (its deductions follow
+    # from the planted dead links, 错敏词 and personal data).
+    "scorecard": {"stale_columns": "warning", "long_stale_columns": "ok", "empty_columns": "ok",
+                  "stale_home": "warning", "backdated": "failing", "availability": "no_data",
+                  "serious_wording": "failing"},
     "slow_page": SLOW_PAGE,  # for `duwang watch URL --once --timeout 2`: slow (超时)
     # Page tags and footer: category -> (pages lacking it, pages checked). The home page, 9 column
-    # pages and the 20 sampled articles; /bmdt/2024-03-01-nongji.html has every article tag, /zxft/
+    # pages and the 21 sampled articles; /bmdt/2024-03-01-nongji.html has every article tag, /zxft/
     # and the columns of _MORE_COLUMNS their column tags; the footer shows the 网站标识码 and ICP
     # number only.
     "page_standard": {
-        "meta_SiteName": (29, 30), "meta_SiteDomain": (29, 30), "meta_SiteIDCode": (29, 30),
+        "meta_SiteName": (30, 31), "meta_SiteDomain": (30, 31), "meta_SiteIDCode": (30, 31),
         "meta_ColumnName": (5, 9), "meta_ColumnDescription": (9, 9), "meta_ColumnKeywords": (9, 9),
-        "meta_ColumnType": (5, 9), "meta_ArticleTitle": (19, 20), "meta_PubDate": (18, 20),
-        "meta_ContentSource": (19, 20), "footer_police": (21, 21), "footer_conac": (21, 21),
+        "meta_ColumnType": (5, 9), "meta_ArticleTitle": (20, 21), "meta_PubDate": (19, 21),
+        "meta_ContentSource": (20, 21), "footer_police": (22, 22), "footer_conac": (22, 22),
     },
     "fully_tagged_article": "/bmdt/2024-03-01-nongji.html",
     # Must NOT be flagged.
