@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
-from crawler.inspection.scorecard import Weights
+from crawler.inspection.weights import Weights
 from crawler.runner import CrawlOptions, SiteResult, run_crawls
 
 logger = logging.getLogger(__name__)
@@ -44,58 +44,44 @@ def crawl_sites(all_opts: list[CrawlOptions], log_file: str | None = None,
         results = run_local(all_opts, workers, shards)
     else:
         results = run_crawls(all_opts)
-    if weights is not None:
-        _save_weights(all_opts[0].db_path, weights)
-    for opts, result in zip(all_opts, results, strict=True):
-        if opts.webhook and result.summary is not None:
-            _notify(opts, result, weights)
+    notified = [(opts, result) for opts, result in zip(all_opts, results, strict=True)
+                if opts.webhook and result.summary is not None]
+    cards = _after_crawl(all_opts[0].db_path, weights, [result.site for _, result in notified])
+    for opts, result in notified:
+        _notify(opts, result, cards.get(result.site))
     return results
 
 
-def _save_weights(db_path: str, weights: Weights) -> None:
-    """Keep the config's [scorecard] weights for the UI and the reports; a failure is logged,
-    never the night's result (the crawl did its job)."""
+def _after_crawl(db_path: str, weights: Weights | None, sites: list[str]) -> dict[str, dict]:
+    """Keep the config's [scorecard] weights in the database, for the review UI and the reports,
+    and make the scorecards of `sites` for their webhooks. A failure is logged and never the
+    night's result: the crawl did its job, and a notice still goes out without its scorecard."""
+    if weights is None and not sites:
+        return {}
     import sqlite3
 
     from crawler.errors import DuwangError
-    from crawler.inspection.scorecard import save_weights
+    from crawler.inspection.scorecard import build_scorecard, save_weights
     from crawler.store import open_db
 
     try:
         db = open_db(db_path)
         try:
-            save_weights(db, weights)
+            if weights is not None:
+                save_weights(db, weights)
+            return {site: build_scorecard(db, site, weights).to_dict() for site in sites}
         finally:
             db.close()
     except (DuwangError, sqlite3.Error) as exc:
-        logger.warning("scorecard weights not saved in %s: %s", db_path, exc)
+        logger.warning("scorecard not saved or made in %s: %s", db_path, exc)
+        return {}
 
 
-def scorecard_fields(db_path: str, site: str, weights: Weights | None) -> dict | None:
-    """The site's scorecard for the webhook, or None when the database cannot give it (the
-    notice still goes out: a missed scorecard must not cost the night's summary)."""
-    import sqlite3
-
-    from crawler.errors import DuwangError
-    from crawler.inspection.scorecard import build_scorecard
-    from crawler.store import open_db
-
-    try:
-        db = open_db(db_path, create=False, read_only_ok=True)
-        try:
-            return build_scorecard(db, site, weights).to_dict()
-        finally:
-            db.close()
-    except (DuwangError, sqlite3.Error) as exc:
-        logger.warning("scorecard for %s not computed: %s", site, exc)
-        return None
-
-
-def _notify(opts: CrawlOptions, result: SiteResult, weights: Weights | None = None) -> None:
+def _notify(opts: CrawlOptions, result: SiteResult, scorecard: dict | None = None) -> None:
     from crawler.notify import NotifyError, build_payload, post_webhook
 
     fields = summary_fields(result)
-    fields["scorecard"] = scorecard_fields(opts.db_path, result.site, weights)
+    fields["scorecard"] = scorecard
     try:
         post_webhook(opts.webhook, build_payload(fields, opts.webhook_style))
     except NotifyError as exc:
