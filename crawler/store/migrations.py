@@ -427,3 +427,30 @@ def m016_login_state(db: Database) -> None:
         },
         pk="key",
     )
+
+
+@migrations()
+def m018_review_scope(db: Database) -> None:
+    """The review list in SQL (issue 14, part 1): each finding's current page count and home-page
+    flag, each page's 责任单位 and 栏目, and each finding's pages per (责任单位, 栏目), kept by
+    crawler.store.scope, with the indexes the list's filters, order and search use."""
+    from crawler.store import scope
+
+    db["findings"].add_column("current_pages", int, not_null_default=0)
+    db["findings"].add_column("on_home", int, not_null_default=0)
+    db["page_owners"].create({"site": str, "page_url": str, "department": str, "column": str},
+                             pk=("site", "page_url"))
+    db["finding_owners"].create({"finding_id": int, "department": str, "column": str, "pages": int},
+                                pk=("finding_id", "department", "column"))
+    db["finding_owners"].create_index(["department", "column", "finding_id"])
+    db["finding_owners"].create_index(["column", "finding_id"])
+    db["scope_sites"].create({"site": str, "mapping": str}, pk="site")  # the mapping the rows were made under
+    rank = "(CASE severity WHEN 'serious' THEN 0 WHEN 'general' THEN 1 ELSE 2 END)"
+    db.execute(f"CREATE INDEX findings_list ON findings(kind, status, {rank}, on_home DESC, id)")
+    db.execute(f"CREATE INDEX findings_list_any_status ON findings(kind, {rank}, on_home DESC, id)")
+    db.execute("CREATE INDEX findings_site ON findings(site, current_pages)")
+    db.execute("CREATE INDEX occurrences_page ON occurrences(page_url, finding_id, last_run)")
+    db.execute("CREATE INDEX occurrences_home ON occurrences(finding_id) WHERE is_home = 1")
+    db.execute("CREATE INDEX occurrences_anchor ON occurrences(anchor, finding_id, last_run) "
+               "WHERE anchor IS NOT NULL AND anchor != ''")
+    scope.rebuild(db)
