@@ -16,33 +16,42 @@ a department account's scope and the export's sheets all follow from it, and the
 
 from __future__ import annotations
 
+import json
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, fields
+from datetime import date
 from typing import Any
 
 from sqlite_utils import Database
 
-from crawler.labels import SEVERITY_LABELS, category_label
-from crawler.localtime import day as local_day
+from crawler.labels import KIND_LABELS, SEVERITY_LABELS, category_label
 from crawler.localtime import parse
 from crawler.recheck import latest_rechecks
+from crawler.review import query
 from crawler.store import feedback
 from crawler.store.lifecycle import OPEN, RECTIFIED, STATUS_LABELS, STATUSES
-from crawler.store.queries import list_findings
-from crawler.store.sites import UNASSIGNED, SiteInfo, load_sites, owner_of
-from crawler.store.template import DEFAULT_OWNER, TEMPLATE_LABEL, template_findings
+from crawler.store.queries import FIELDS
+from crawler.store.scope import OwnerMatcher
+from crawler.store.sites import UNASSIGNED, SiteInfo, load_sites
+from crawler.store.template import TEMPLATE_LABEL
 
-# Tabs of the screen, in order: (kind, label). 待核实链接 is kept apart from 错链.
+# Tabs of the screen, in order: (kind, label). 待核实链接 is kept apart from 错链; then the
+# inspection's veto items (crawler/inspection/) and the watch's 网站无法访问.
 TABS = (("dead_link", "错链"), ("unverified_link", "待核实链接"), ("wording", "错敏词"),
-        ("privacy", "隐私信息"))
+        ("privacy", "隐私信息"),
+        *((k, KIND_LABELS[k]) for k in ("stale_column", "empty_column", "stale_home", "backdated",
+                                        "page_standard", "unavailable")))
 ALL_KINDS = "all"
 PER_PAGE = 100
+MAX_PAGE = 10**9
+PAGES_SHOWN = 5  # a finding's pages in its row of the list (the rest: 共 N 个页面)
+TEMPLATE_SAMPLE = 5  # a template finding's pages in its export row (crawler.review.export)
 # Work queues: reports waiting for the web office (待复核), and findings sent back (被退回:
 # a report not accepted, or a fix that did not hold).
 WAITING, RETURNED = "waiting", "returned"
 QUEUE_LABELS = {WAITING: "待复核", RETURNED: "被退回"}
-_SEVERITY_RANK = {"serious": 0, "general": 1}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -80,14 +89,11 @@ class Filters:
             setattr(f, name, (args.get(name) or "").strip()[:200])
         for name in ("since", "until"):
             value = (args.get(name) or "").strip()
-            setattr(f, name, value if _DATE.match(value) else "")
+            setattr(f, name, value if _valid_day(value) else "")
         f.queue = args.get("queue", "") if args.get("queue") in QUEUE_LABELS else ""
         f.home = args.get("home") == "1"
         f.new = args.get("new") == "1"
-        try:
-            f.page = max(1, int(args.get("page", "1")))
-        except ValueError:
-            f.page = 1
+        f.page = page_number(args.get("page"))
         return f
 
     def args(self, **changes: Any) -> dict[str, Any]:
@@ -103,45 +109,184 @@ class Filters:
 
 
 def select(db: Database, f: Filters, *, own: str | None = None) -> list[dict[str, Any]]:
-    """The findings the filters select, each with `shown` (its matching pages, annotated).
+    """Every finding the filters select, each with `shown` (its matching pages, annotated).
 
     `own` is a department account's 责任单位: only its pages count, whatever `f` says.
-    Serious before general before suspect; within each, home-page problems first.
+    Serious before general before suspect; within each, home-page problems first. For the
+    screen use ``page``; for exports ``rows``, which reads them a chunk at a time.
     """
-    kind = None if f.kind == ALL_KINDS else f.kind
-    rows = list_findings(db, kind=kind, status=f.status or None)
-    sites = load_sites(db)
-    last_runs = _last_runs(db) if f.new else {}
-    first_runs = dict(db.execute("SELECT id, first_run FROM findings").fetchall()) if f.new else {}
-    templates = template_findings(db)
-    q = f.q.lower()
+    return list(rows(db, f, own=own))
+
+
+def rows(db: Database, f: Filters, *, own: str | None = None, chunk: int = 200,
+         sites: query.Sites | None = None) -> Iterator[dict[str, Any]]:
+    """The findings `select` returns, read `chunk` at a time (a template finding with a
+    sample of its pages: its row says 涉及 N 页)."""
+    q = query.Query.build(db, f, own=own, sites=sites)
+    ids = q.ids()
+    for start in range(0, len(ids), chunk):
+        yield from hydrate(db, ids[start:start + chunk], q.scope, q.sites, template_pages=TEMPLATE_SAMPLE + 1)
+
+
+def page(db: Database, f: Filters, *, own: str | None = None) -> tuple[list[dict[str, Any]], int, int]:
+    """One page of the list (PER_PAGE findings, PAGES_SHOWN pages each), the number of
+    findings selected and how many of them are 本次未核实; `f.page` is brought into range."""
+    q = query.Query.build(db, f, own=own)
+    total, unverified = q.count()
+    f.page = min(f.page, max(1, math.ceil(total / PER_PAGE)))
+    ids = q.ids(PER_PAGE, (f.page - 1) * PER_PAGE)
+    return hydrate(db, ids, q.scope, q.sites, pages=PAGES_SHOWN), total, unverified
+
+
+def top(db: Database, f: Filters, n: int, *, own: str | None = None) -> list[dict[str, Any]]:
+    """The first `n` findings of the list `f`."""
+    q = query.Query.build(db, f, own=own)
+    return hydrate(db, q.ids(n), q.scope, q.sites, pages=PAGES_SHOWN)
+
+
+def by_kind(db: Database, f: Filters, *, own: str | None = None) -> dict[str, int]:
+    return query.Query.build(db, f, own=own).by_kind()
+
+
+def count(db: Database, f: Filters, *, own: str | None = None) -> int:
+    return query.Query.build(db, f, own=own).count()[0]
+
+
+def neighbours(db: Database, f: Filters, finding_id: int, *, own: str | None = None
+               ) -> tuple[int | None, int | None] | None:
+    """The previous and next finding of the list `f` (上一条/下一条); None when it is not in it."""
+    return query.Query.build(db, f, own=own).neighbours(finding_id)
+
+
+def page_number(raw: str | None) -> int:
+    """A page number from the query string: 1 when it is not one, at most MAX_PAGE."""
+    try:
+        return min(MAX_PAGE, max(1, int(raw or "1")))
+    except ValueError:
+        return 1
+
+
+def _valid_day(value: str) -> bool:
+    if not _DATE.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def hydrate(db: Database, ids: list[int], scope: query.Scope, sites: query.Sites, *,
+            pages: int | None = None, offset: int = 0, template_pages: int | None = None
+            ) -> list[dict[str, Any]]:
+    """The findings `ids` (in that order) as the screen and exports read them: the
+    `duwang findings` fields, `shown` (at most `pages` of the shown pages from `offset`,
+    home page first), `shown_count`, the template fields, and `annotate`'s."""
+    if not ids:
+        return []
+    cte, cparams = sites.cte()
+    marks = ",".join("?" * len(ids))
+    found = {r["id"]: dict(r) for r in db.query(
+        f"{cte}SELECT f.*, {query.TEMPLATE} AS is_template, {query.OWNER} AS owner "
+        f"{query.FROM}WHERE f.id IN ({marks})", [*cparams, *ids])}
+    owners = _Owners(db)
     out = []
-    for row in rows:
-        if f.category and row["category"] != f.category:
+    for fid in ids:
+        row = found.get(fid)
+        if row is None:
             continue
-        if f.severity and row["severity"] != f.severity:
-            continue
-        day = local_day(row["first_seen"])  # the date staff read on screen
-        if (f.since and day < f.since) or (f.until and day > f.until):
-            continue
-        if f.home and not row["home_page"]:
-            continue
-        if f.new and first_runs.get(row["id"]) != last_runs.get(row["site"]):
-            continue
-        pages = _pages(row, sites, templates)
-        shown = [p for p in pages if (not f.department or p["department"] == f.department)
-                 and (not f.column or p["column"] == f.column)
-                 and (own is None or p["department"] == own)]
-        if (f.department or f.column or own is not None) and not shown:
-            continue
-        if q and q not in _haystack(row, shown):
-            continue
-        out.append({**row, "shown": shown, "all_pages": pages, **_template(row, templates)})
+        template = bool(row["is_template"])
+        limit = template_pages if template and template_pages is not None else pages
+        shown = _shown(db, row, scope, sites, owners, limit, offset)
+        record = {name: row.get(name) for name in FIELDS}
+        record["detail"] = json.loads(row["detail"]) if row.get("detail") else None
+        record["home_page"] = bool(row["on_home"])
+        record["occurrences"] = shown
+        record["pages"] = [p["page"] for p in shown]
+        n = row["current_pages"] or 0
+        out.append({**record, "shown": shown, "shown_count": _shown_count(db, row, scope, template),
+                    "template": template, "template_pages": n if template else 0,
+                    "template_label": f"{TEMPLATE_LABEL}（涉及 {n} 页）" if template else ""})
     annotate(db, out)
-    if f.queue:
-        out = [r for r in out if (r["waiting"] if f.queue == WAITING else r["returned"])]
-    out.sort(key=lambda r: (_SEVERITY_RANK.get(r["severity"], 2), not r["home_page"], r["id"]))
     return out
+
+
+class _Owners:
+    """Each site's department and column matchers, for pages the store has no owner row for."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._sites: dict[str, SiteInfo] | None = None
+        self._matchers: dict[str, tuple[OwnerMatcher, OwnerMatcher]] = {}
+
+    def __call__(self, site: str | None, url: str) -> tuple[str, str]:
+        key = site or ""
+        if key not in self._matchers:
+            if self._sites is None:
+                self._sites = load_sites(self.db)
+            info = self._sites.get(key)
+            self._matchers[key] = (OwnerMatcher(info.departments if info else None),
+                                   OwnerMatcher(info.columns if info else None))
+        department, column = self._matchers[key]
+        return department(url), column(url)
+
+
+_SHOWN = ("SELECT o.page_url, p.title, o.element, o.attr, o.anchor, o.is_home, po.department, po.[column] "
+          "FROM findings f LEFT JOIN tsite ts ON ts.site = f.site "
+          "JOIN occurrences o ON o.finding_id = f.id AND o.last_run = f.last_run "
+          "LEFT JOIN pages p ON p.url = o.page_url "
+          "LEFT JOIN page_owners po ON po.site = coalesce(f.site, '') AND po.page_url = o.page_url "
+          "WHERE f.id = ? AND o.is_home = ? AND {shown} ORDER BY o.page_url")
+
+
+def _shown(db: Database, row: dict[str, Any], scope: query.Scope, sites: query.Sites, owners: _Owners,
+           limit: int | None, offset: int) -> list[dict[str, Any]]:
+    """The finding's shown pages, home page first, then by URL: the home-page ones (few) and
+    then the others in the order of the occurrences' key, so a finding on 100,000 pages
+    reads only the slice asked for."""
+    cte, cparams = sites.cte()
+    shown, sparams = scope.page_sql()
+    out: list[dict[str, Any]] = []
+    for home in (1, 0):
+        if home and not row["on_home"]:
+            continue
+        want = None if limit is None else limit - len(out)
+        if want is not None and want <= 0:
+            break
+        tail = f" LIMIT {want if want is not None else -1} OFFSET {offset}"
+        args = [*cparams, row["id"], home, *sparams]
+        found = db.execute(cte + _SHOWN.format(shown=shown) + tail, args).fetchall()
+        if home:
+            homes = db.execute(cte + f"SELECT count(*) FROM ({_SHOWN.format(shown=shown)})",
+                               [*cparams, row["id"], home, *sparams]).fetchone()[0]
+            offset = max(0, offset - homes)
+        for url, title, element, attr, anchor, is_home, department, column in found:
+            if department is None or column is None:
+                department, column = owners(row["site"], url)
+            if row["is_template"]:
+                department = row["owner"]
+            out.append({"page": url, "title": title or "", "element": element, "attr": attr,
+                        "anchor": anchor, "is_home": bool(is_home), "department": department,
+                        "column": column})
+    return out
+
+
+def _shown_count(db: Database, row: dict[str, Any], scope: query.Scope, template: bool) -> int:
+    if scope.none:
+        return 0
+    if not scope.active:
+        return row["current_pages"] or 0
+    if template and scope.department is not None and scope.department != row["owner"]:
+        return 0
+    where, params = ["finding_id = ?"], [row["id"]]
+    if scope.department is not None and not template:
+        where.append("department = ?")
+        params.append(scope.department)
+    if scope.column is not None:
+        where.append("[column] = ?")
+        params.append(scope.column)
+    return db.execute(f"SELECT coalesce(sum(pages), 0) FROM finding_owners WHERE {' AND '.join(where)}",
+                      params).fetchone()[0]
 
 
 def annotate(db: Database, rows: list[dict[str, Any]]) -> None:
@@ -158,7 +303,7 @@ def annotate(db: Database, rows: list[dict[str, Any]]) -> None:
     checks = latest_rechecks(db, ids)
     reports = feedback.latest(db, ids)
     last_events = _last_events(db, ids)
-    unverified = unverified_ids(db)
+    unverified = unverified_ids(db, ids)
     for r in rows:
         r["status_changed_at"] = changed.get(r["id"])
         r["recheck"] = _current_recheck(r, checks.get(r["id"]))
@@ -208,18 +353,12 @@ def _last_events(db: Database, ids: list[int]) -> dict[int, dict[str, Any]]:
     return out
 
 
-def _last_runs(db: Database) -> dict[str, int]:
-    """Each site's last finished run (complete or not)."""
-    return dict(db.execute(
-        "SELECT site, max(id) FROM runs WHERE status != 'running' GROUP BY site").fetchall())
-
-
 def owned_ids(db: Database, department: str, ids: list[int]) -> set[int]:
     """Those of `ids` that have a current page owned by `department`."""
-    sites = load_sites(db)
-    templates = template_findings(db, ids)
-    return {row["id"] for row in list_findings(db, ids=ids)
-            if any(p["department"] == department for p in _pages(row, sites, templates))}
+    if not ids:
+        return set()
+    q = query.Query.build(db, Filters(kind=ALL_KINDS, status=""), own=department)
+    return set(q.restrict(ids).ids())
 
 
 def unconfirmed_suspects(db: Database) -> int:
@@ -230,71 +369,59 @@ def unconfirmed_suspects(db: Database) -> int:
     ).fetchone()[0]
 
 
-def unverified_ids(db: Database) -> set[int]:
-    """Open findings the last finished run of their site did not see and could not verify
-    gone (本次未核实): their pages were not read whole, or the run was incomplete."""
-    return {r[0] for r in db.execute(
-        "SELECT f.id FROM findings f WHERE f.status = 'open' AND f.last_run < "
-        "(SELECT max(r.id) FROM runs r WHERE r.site = f.site AND r.status != 'running')"
-    ).fetchall()}
+_UNVERIFIED = ("SELECT f.id FROM findings f JOIN (SELECT site, max(id) AS run FROM runs "
+               "WHERE status != 'running' GROUP BY site) lr ON lr.site = f.site "
+               "WHERE f.status = 'open' AND f.last_run < lr.run")
 
 
-def select_one(db: Database, row: dict[str, Any], *, own: str | None = None) -> dict[str, Any]:
-    """One list_findings record with its pages annotated (a department's own only) and its
-    recheck and feedback state."""
-    templates = template_findings(db, [row["id"]])
-    pages = _pages(row, load_sites(db), templates)
-    shown = [p for p in pages if own is None or p["department"] == own]
-    out = {**row, "shown": shown, "all_pages": pages, **_template(row, templates)}
-    annotate(db, [out])
+def unverified_ids(db: Database, ids: list[int] | None = None) -> set[int]:
+    """Open findings (of `ids`, or all) the last finished run of their site did not see and
+    could not verify gone (本次未核实): their pages were not read whole, or the run was incomplete."""
+    if ids is None:
+        return {r[0] for r in db.execute(_UNVERIFIED)}
+    out: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        out.update(r[0] for r in db.execute(f"{_UNVERIFIED} AND f.id IN ({marks})", chunk))
     return out
 
 
-def _pages(row: dict[str, Any], sites: dict[str, SiteInfo],
-           templates: Mapping[int, int] | None = None) -> list[dict[str, Any]]:
-    site = sites.get(row["site"] or "")
-    owner = None
-    if templates and row["id"] in templates:
-        owner = site.template_owner if site else DEFAULT_OWNER
-    return [_annotate(o, site, owner) for o in row["occurrences"]]
+def unverified_count(db: Database) -> int:
+    return db.execute(f"SELECT count(*) FROM ({_UNVERIFIED})").fetchone()[0]
 
 
-def _annotate(occ: dict[str, Any], site: SiteInfo | None, owner: str | None = None) -> dict[str, Any]:
-    """The page's 责任单位 and 栏目; a template finding's pages all belong to its `owner`."""
-    return {
-        **occ,
-        "department": owner or owner_of(occ["page"], site.departments if site else None),
-        "column": owner_of(occ["page"], site.columns if site else None),
-    }
+PAGES_PER_DETAIL = 100  # a finding's pages on its own page, a screen at a time
 
 
-def _template(row: dict[str, Any], templates: Mapping[int, int]) -> dict[str, Any]:
-    n = templates.get(row["id"])
-    return {"template": n is not None, "template_pages": n or 0,
-            "template_label": f"{TEMPLATE_LABEL}（涉及 {n} 页）" if n else ""}
+def select_one(db: Database, finding_id: int, *, own: str | None = None, page: int = 1
+               ) -> dict[str, Any] | None:
+    """One finding with a screen of its shown pages (a department's own only, `page` of
+    them, PAGES_PER_DETAIL each), its template fields and its recheck and feedback state;
+    None when there is no such finding."""
+    sites = query.Sites.load(db)
+    scope = query.Scope.of(own=own)
+    offset = (max(1, page) - 1) * PAGES_PER_DETAIL
+    found = hydrate(db, [finding_id], scope, sites, pages=PAGES_PER_DETAIL, offset=offset)
+    return found[0] if found else None
 
 
-def _haystack(row: dict[str, Any], pages: list[dict[str, Any]]) -> str:
-    parts = [row.get(k) or "" for k in ("text", "target", "context", "suggestion", "error")]
-    parts.append(category_label(row["category"]))
-    for p in pages:
-        parts += [p["page"], p["title"] or "", p["anchor"] or ""]
-    return "\n".join(parts).lower()
+def has_page(db: Database, finding_id: int, page_url: str, *, own: str | None = None) -> bool:
+    """Whether `page_url` is a current page of the finding that the account may see."""
+    sites = query.Sites.load(db)
+    scope = query.Scope.of(own=own)
+    cte, cparams = sites.cte()
+    shown, sparams = scope.page_sql()
+    row = db.execute(
+        cte + _SHOWN.format(shown=shown).replace("ORDER BY o.page_url", "AND o.page_url = ?")
+        .replace("AND o.is_home = ?", ""),
+        [*cparams, finding_id, *sparams, page_url]).fetchone()
+    return row is not None
 
 
-def tab_counts(db: Database, status: str, *, own: str | None = None) -> dict[str, int]:
-    if own is not None:  # a department: its own pages decide, as on the list itself
-        found = select(db, Filters(kind=ALL_KINDS, status=status), own=own)
-        counts: dict[str, int] = {}
-        for r in found:
-            counts[r["kind"]] = counts.get(r["kind"], 0) + 1
-        return counts
-    sql = "SELECT kind, count(*) FROM findings"
-    params: list[str] = []
-    if status:
-        sql += " WHERE status = ?"
-        params.append(status)
-    return dict(db.execute(sql + " GROUP BY kind", params).fetchall())
+def tab_counts(db: Database, status: str, *, own: str | None = None, queue: str = "") -> dict[str, int]:
+    """Findings per kind with this status (in this queue), of the account's own pages."""
+    return query.Query.build(db, Filters(kind=ALL_KINDS, status=status, queue=queue), own=own).by_kind()
 
 
 def options(db: Database, kind: str) -> dict[str, list[tuple[str, str]]]:

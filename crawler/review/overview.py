@@ -85,21 +85,21 @@ def trend_svg(rows: list[dict[str, Any]]) -> str:
 
 def build(db: Database) -> dict[str, Any]:
     counts = open_counts(db)
-    home = listing.select(db, listing.Filters(kind=listing.ALL_KINDS, status=listing.OPEN, home=True))
-    waiting = listing.select(db, listing.Filters(kind=listing.ALL_KINDS, status=listing.OPEN,
-                                                 queue=listing.WAITING))
+    home = listing.Filters(kind=listing.ALL_KINDS, status=listing.OPEN, home=True)
+    waiting = listing.by_kind(db, listing.Filters(kind=listing.ALL_KINDS, status=listing.OPEN,
+                                                  queue=listing.WAITING))
     return {
         "runs": last_runs(db),
         "counts": counts,
         "total": sum(r["total"] for r in counts),
         "new": sum(r["new"] for r in counts),
-        "home": home[:HOME_SHOWN],
-        "home_total": len(home),
-        "waiting": len(waiting),
+        "home": listing.top(db, home, HOME_SHOWN),
+        "home_total": listing.count(db, home),
+        "waiting": sum(waiting.values()),
         # the tab to open the 待复核 queue on: the first kind that has a report waiting
-        "waiting_kind": next((k for k in KINDS if any(r["kind"] == k for r in waiting)), KINDS[0]),
+        "waiting_kind": next((k for k in KINDS if waiting.get(k)), KINDS[0]),
         "suspects": listing.unconfirmed_suspects(db),
-        "unverified": len(listing.unverified_ids(db)),
+        "unverified": listing.unverified_count(db),
     }
 
 

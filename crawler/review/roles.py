@@ -48,7 +48,7 @@ def require_admin() -> None:
 def visible(finding: dict) -> bool:
     """Whether this finding (annotated by listing) has a page the account may see."""
     own = department()
-    return own is None or bool(finding["shown"])
+    return own is None or bool(finding.get("shown_count", len(finding["shown"])))
 
 
 def check_ids(ids: Iterable[int]) -> list[int]:

@@ -47,7 +47,6 @@ from crawler.store.lifecycle import (
     whitelist_entries,
     whitelist_rows,
 )
-from crawler.store.queries import list_findings
 
 bp = Blueprint("review", __name__)
 
@@ -139,26 +138,15 @@ def index() -> str:
     f = listing.Filters.from_args(request.args)
     if own is not None:
         f.department = ""  # a department's scope is `own`, not a filter it could change
-    found = listing.select(db, f, own=own)
-    pages = max(1, math.ceil(len(found) / listing.PER_PAGE))
-    f.page = min(f.page, pages)
-    start = (f.page - 1) * listing.PER_PAGE
-    open_now = listing.select(db, listing.Filters(kind=listing.ALL_KINDS, status=OPEN), own=own)
-    in_queue = {listing.WAITING: [r for r in open_now if r["waiting"]],
-                listing.RETURNED: [r for r in open_now if r["returned"]]}
-    queues = {q: len(rows) for q, rows in in_queue.items()}
-    if f.queue or (own is not None and f.status == OPEN):
-        # The tabs count what is in the queue (so staff see where it is), or what a
-        # department has open: both are in `open_now` already.
-        counts: dict[str, int] = {}
-        for r in in_queue[f.queue] if f.queue else open_now:
-            counts[r["kind"]] = counts.get(r["kind"], 0) + 1
-    else:
-        counts = listing.tab_counts(db, f.status, own=own)
+    found, total, unverified = listing.page(db, f, own=own)
+    pages = max(1, math.ceil(total / listing.PER_PAGE))
+    queues = {q: listing.count(db, listing.Filters(kind=listing.ALL_KINDS, status=OPEN, queue=q), own=own)
+              for q in listing.QUEUE_LABELS}
+    # In a queue the tabs count what is in it (so staff see where it is).
+    counts = listing.tab_counts(db, OPEN if f.queue else f.status, own=own, queue=f.queue)
     targets = [RECTIFIED, FALSE_POSITIVE, IGNORED, OPEN]  # the usual verdict first
     return render_template(
-        "list.html", f=f, rows=found[start:start + listing.PER_PAGE], total=len(found), pages=pages,
-        unverified=sum(r["unverified"] for r in found),
+        "list.html", f=f, rows=found, total=total, pages=pages, unverified=unverified,
         suspects=listing.unconfirmed_suspects(db) if own is None else 0,
         counts=counts, options=listing.options(db, f.kind),
         queues=queues, targets=targets, runs=overview.last_runs(db),
@@ -167,11 +155,12 @@ def index() -> str:
     )
 
 
-def _finding_row(db, finding_id: int) -> dict:
-    rows = list_findings(db, ids=[finding_id])
-    if not rows:
+def _finding_row(db, finding_id: int, page: int = 1) -> dict:
+    """The finding with a screen of its pages (the account's own only), or a 404."""
+    found = listing.select_one(db, finding_id, own=roles.department(), page=page)
+    if found is None:
         abort(404, description=f"没有编号为 {finding_id} 的问题。")
-    return rows[0]
+    return found
 
 
 def _back_target(raw: str | None) -> str | None:
@@ -190,18 +179,14 @@ def _neighbours(db, back: str | None, finding_id: int) -> tuple[int | None, int 
         return None, None
     args = MultiDict(parse_qsl(urlsplit(back).query, keep_blank_values=True))
     f = listing.Filters.from_args(args)
-    ids = [r["id"] for r in listing.select(db, f, own=roles.department())]
-    if finding_id not in ids:
-        return None, None
-    at = ids.index(finding_id)
-    return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
+    return listing.neighbours(db, f, finding_id, own=roles.department()) or (None, None)
 
 
 @bp.get("/finding/<int(max=9223372036854775807):finding_id>")
 def finding(finding_id: int) -> str:
     db = get_db()
     own = roles.department()
-    f = listing.select_one(db, _finding_row(db, finding_id), own=own)
+    f = _finding_row(db, finding_id, listing.page_number(request.args.get("pages")))
     if not roles.visible(f):
         abort(404, description=f"没有编号为 {finding_id} 的本单位问题。")
     trail = [{"type": "status", **e} for e in history(db, finding_id)]
@@ -218,6 +203,7 @@ def finding(finding_id: int) -> str:
         targets=sorted(STAFF_TRANSITIONS.get(f["status"], ()), key=list(STATUS_LABELS).index),
         back=back, prev_id=prev_id, next_id=next_id,
         choose_first=f["kind"] == "unverified_link",
+        page_size=listing.PAGES_PER_DETAIL, pages_page=listing.page_number(request.args.get("pages")),
     )
 
 
@@ -228,8 +214,7 @@ def page_snapshot(finding_id: int) -> Response:
     row, page = _finding_row(db, finding_id), request.args.get("page", "")
     if row["kind"] not in ("wording", "privacy"):
         abort(404, description="只有错敏词和隐私信息问题有页面快照。")
-    shown = listing.select_one(db, row, own=roles.department())["shown"]
-    if page not in {p["page"] for p in shown}:
+    if not listing.has_page(db, finding_id, page, own=roles.department()):
         abort(404, description="这个页面不在该问题的所在页面中。")
     snap = snapshots.load(db, page)
     if snap is None:

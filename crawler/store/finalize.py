@@ -17,6 +17,7 @@ from crawler.inspection.found import KINDS as INSPECTION_KINDS
 from crawler.inspection.found import Found
 from crawler.inspection.policy import Policy
 from crawler.inspection.run import inspect_site
+from crawler.store import scope
 from crawler.store.db import now, transaction
 from crawler.store.lifecycle import MACHINE, RECTIFIED, Event, allowed, machine_transition, record
 from crawler.urls import SiteIdentity, netloc_key
@@ -175,6 +176,7 @@ def finish_run(
         inspected = complete and inspection is not None
         if inspected:
             _upsert_found(db, inspect_site(db, run_id, site, inspection, ident), params)
+        scope.refresh_run(db, run_id, site)  # the review list's page counts and owners
         reopened = machine_transition(
             db, "last_run = :run AND site = :site AND status = 'rectified'", params,
             "open", run_id, "再次发现，重新打开",

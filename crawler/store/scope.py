@@ -30,7 +30,7 @@ from sqlite_utils import Database
 
 from crawler.store.sites import UNASSIGNED, _strip_scheme
 
-__all__ = ["OwnerMatcher", "rebuild", "refresh_run", "refresh_site", "stale_sites"]
+__all__ = ["OwnerMatcher", "rebuild", "refresh_if_stale", "refresh_run", "refresh_site", "stale_sites"]
 
 # The findings a run saw: their occurrences of this run are their current pages.
 _RUN = "f.last_run = :run"
@@ -90,6 +90,12 @@ def refresh_run(db: Database, run_id: int, site: str) -> None:
         refresh_site(db, site)
     else:
         _refresh(db, site, _RUN, {"run": run_id, "site": site})
+
+
+def refresh_if_stale(db: Database, site: str) -> None:
+    """The site's rows again if its mapping changed since they were made."""
+    if _stale(db, site):
+        refresh_site(db, site)
 
 
 def refresh_site(db: Database, site: str) -> None:

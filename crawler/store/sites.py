@@ -26,6 +26,21 @@ class SiteInfo:
 
 
 def save_site(db: Database, site: SiteInfo) -> None:
+    """Keep the site's settings; when its 责任单位 or 栏目 mapping changed, its findings'
+    owners (crawler.store.scope) are made again under the new one, in the same transaction."""
+    from crawler.store import scope
+    from crawler.store.db import transaction
+
+    if db.conn.in_transaction:
+        _save_site(db, site)
+        scope.refresh_if_stale(db, site.name)
+        return
+    with transaction(db):
+        _save_site(db, site)
+        scope.refresh_if_stale(db, site.name)
+
+
+def _save_site(db: Database, site: SiteInfo) -> None:
     db["sites"].upsert({
         "name": site.name,
         "start_urls": json.dumps(site.start_urls, ensure_ascii=False),

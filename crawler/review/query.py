@@ -1,0 +1,288 @@
+"""The review list's filters as SQL: which findings, in which order, how many, and which of
+their pages are shown (issue 14, part 1). crawler.review.listing turns the rows into what the
+screen and the exports show.
+
+A finding's 责任单位 and 栏目 are those of its pages (crawler.store.scope keeps them per
+finding in ``finding_owners``). A template (公共区域) finding belongs to its site's template
+owner whatever its pages' departments (crawler.store.template); whether a finding is one
+depends on its page count and its site's last complete run, so it is decided here, per
+request: ``current_pages >= threshold`` of its site.
+
+The search (``q``) looks where the old screen looked: the finding's words, target, context,
+suggestion, error and category label, and the URL, title and link text of its shown pages.
+SQLite's LIKE folds case for ASCII letters only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from crawler.labels import category_label
+from crawler.localtime import zone
+from crawler.store.sites import load_sites
+from crawler.store.template import DEFAULT_OWNER, MIN_PAGES, SHARE, site_pages
+
+RANK = "CASE f.severity WHEN 'serious' THEN 0 WHEN 'general' THEN 1 ELSE 2 END"
+ORDER = f"{RANK}, f.on_home DESC, f.id"
+LINK_KINDS = ("dead_link", "unverified_link")
+# A report belongs to the finding's current spell (crawler.store.feedback).
+_CURRENT = "julianday(b.at) >= julianday(coalesce(f.status_changed_at, f.first_seen))"
+_LATEST_FEEDBACK = "b.id = (SELECT max(b2.id) FROM feedback b2 WHERE b2.finding_id = f.id)"
+WAITING_SQL = (f"(f.status = 'open' AND f.id IN (SELECT finding_id FROM feedback WHERE state = 'pending') "
+               f"AND EXISTS (SELECT 1 FROM feedback b WHERE {_LATEST_FEEDBACK} AND b.state = 'pending' "
+               f"AND {_CURRENT}))")
+RETURNED_SQL = (
+    "(f.status = 'open' AND f.id IN (SELECT finding_id FROM feedback WHERE state = 'rejected' UNION "
+    "SELECT finding_id FROM events WHERE from_status = 'rectified' AND to_status = 'open') AND ("
+    f"EXISTS (SELECT 1 FROM feedback b WHERE {_LATEST_FEEDBACK} AND b.state = 'rejected' AND {_CURRENT}) "
+    "OR EXISTS (SELECT 1 FROM events e WHERE e.id = (SELECT max(e2.id) FROM events e2 "
+    "WHERE e2.finding_id = f.id) AND e.from_status = 'rectified' AND e.to_status = 'open')))")
+
+
+def like(text: str) -> str:
+    """A LIKE pattern for `text` anywhere (escaped with backslash)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@dataclass
+class Sites:
+    """Per request: each site's template threshold and owner, and its last finished run."""
+
+    rows: list[tuple[str, int | None, str]] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, db: Database) -> Sites:
+        totals = site_pages(db)
+        owners = {name: s.template_owner for name, s in load_sites(db).items()}
+        names = set(owners) | set(totals) | {r[0] for r in db.execute(
+            "SELECT DISTINCT site FROM runs WHERE site IS NOT NULL")}
+        rows = []
+        for name in sorted(names):
+            n = totals.get(name)
+            threshold = max(MIN_PAGES, math.ceil(SHARE * n)) if n else None
+            rows.append((name, threshold, owners.get(name, DEFAULT_OWNER)))
+        return cls(rows)
+
+    def cte(self) -> tuple[str, list[Any]]:
+        """`tsite(site, threshold, owner)` and `lastrun(site, run)`."""
+        if self.rows:
+            values = ", ".join("(?, ?, ?)" for _ in self.rows)
+            params = [v for row in self.rows for v in row]
+            tsite = f"tsite(site, threshold, owner) AS (VALUES {values})"
+        else:
+            tsite, params = "tsite(site, threshold, owner) AS (SELECT NULL, NULL, NULL WHERE 0)", []
+        lastrun = ("lastrun(site, run) AS (SELECT site, max(id) FROM runs WHERE status != 'running' "
+                   "GROUP BY site)")
+        return f"WITH {tsite}, {lastrun} ", params
+
+
+TEMPLATE = "(ts.threshold IS NOT NULL AND f.current_pages >= ts.threshold)"
+OWNER = f"coalesce(ts.owner, '{DEFAULT_OWNER}')"
+FROM = ("FROM findings f LEFT JOIN tsite ts ON ts.site = f.site "
+        "LEFT JOIN lastrun lr ON lr.site = f.site ")
+UNVERIFIED = "(f.status = 'open' AND f.last_run < lr.run)"
+
+
+@dataclass
+class Scope:
+    """Which pages are shown: a 责任单位 (a department account's own, or the filter) and a 栏目.
+
+    ``none``: the account's own and the filter name different departments: nothing is shown.
+    """
+
+    department: str | None = None
+    column: str | None = None
+    none: bool = False
+
+    @classmethod
+    def of(cls, department: str = "", column: str = "", own: str | None = None) -> Scope:
+        if own is not None and department and department != own:
+            return cls(none=True)
+        return cls(own if own is not None else (department or None), column or None)
+
+    @property
+    def active(self) -> bool:
+        return self.none or self.department is not None or self.column is not None
+
+    def finding_sql(self) -> tuple[str, list[Any]]:
+        """Whether the finding has a shown page (SQL on f, ts)."""
+        if self.none:
+            return "0", []
+        if not self.active:
+            return "1", []
+        owned, params = ["fo.finding_id = f.id"], []
+        if self.department is not None:
+            owned.append("fo.department = ?")
+            params.append(self.department)
+        if self.column is not None:
+            owned.append("fo.[column] = ?")
+            params.append(self.column)
+        plain = f"EXISTS (SELECT 1 FROM finding_owners fo WHERE {' AND '.join(owned)})"
+        if self.department is None:
+            return plain, params  # a column: the template owner changes nothing
+        tmpl, tparams = [f"{OWNER} = ?"], [self.department]
+        if self.column is not None:
+            tmpl.append("EXISTS (SELECT 1 FROM finding_owners fo WHERE fo.finding_id = f.id "
+                        "AND fo.[column] = ?)")
+            tparams.append(self.column)
+        candidates = ("f.id IN (SELECT finding_id FROM finding_owners WHERE department = ?"
+                      + (" AND [column] = ?" if self.column is not None else "")
+                      + " UNION ALL SELECT t.id FROM findings t JOIN tsite tt ON tt.site = t.site "
+                      "WHERE tt.threshold IS NOT NULL AND t.current_pages >= tt.threshold AND tt.owner = ?)")
+        cparams = [self.department] + ([self.column] if self.column is not None else []) + [self.department]
+        sql = f"({candidates} AND CASE WHEN {TEMPLATE} THEN {' AND '.join(tmpl)} ELSE {plain} END)"
+        return sql, cparams + tparams + params
+
+    def page_sql(self) -> tuple[str, list[Any]]:
+        """Whether occurrence o (with page_owners po, finding f, tsite ts) is a shown page."""
+        if self.none:
+            return "0", []
+        parts, params = [], []
+        if self.column is not None:
+            parts.append("po.[column] = ?")
+            params.append(self.column)
+        if self.department is not None:
+            parts.append(f"CASE WHEN {TEMPLATE} THEN {OWNER} = ? ELSE po.department = ? END")
+            params += [self.department, self.department]
+        return (" AND ".join(parts) or "1"), params
+
+
+@dataclass
+class Query:
+    """The findings a set of filters selects (crawler.review.listing.Filters), as SQL."""
+
+    db: Database
+    where: list[str]
+    params: list[Any]
+    scope: Scope
+    sites: Sites
+
+    @classmethod
+    def build(cls, db: Database, f: Any, *, own: str | None = None, sites: Sites | None = None,
+              kind: str | None = None) -> Query:
+        """`f`: Filters; `kind` overrides f.kind (None: f.kind, "all" for every kind)."""
+        sites = sites or Sites.load(db)
+        scope = Scope.of(f.department, f.column, own)
+        where: list[str] = []
+        params: list[Any] = []
+        kind = f.kind if kind is None else kind
+        if kind and kind != "all":
+            where.append("f.kind = ?")
+            params.append(kind)
+        if f.status:
+            where.append("f.status = ?")
+            params.append(f.status)
+        for name in ("category", "severity"):
+            if getattr(f, name):
+                where.append(f"f.{name} = ?")
+                params.append(getattr(f, name))
+        if f.since:
+            where.append("julianday(f.first_seen) >= julianday(?)")
+            params.append(_midnight(f.since))
+        if f.until:
+            where.append("julianday(f.first_seen) < julianday(?)")
+            params.append(_midnight(f.until, 1))
+        if f.home:
+            where.append("f.on_home = 1")
+        if f.new:
+            where.append("f.first_run IS lr.run")
+        if f.queue:
+            where.append(WAITING_SQL if f.queue == "waiting" else RETURNED_SQL)
+        sql, p = scope.finding_sql()
+        if sql != "1":
+            where.append(sql)
+            params += p
+        if f.q:
+            sql, p = _search(db, f.q.lower(), scope, kind)
+            where.append(sql)
+            params += p
+        return cls(db, where, params, scope, sites)
+
+    def restrict(self, ids: list[int]) -> Query:
+        """These filters on `ids` only."""
+        return Query(self.db, [*self.where, f"f.id IN ({','.join('?' * len(ids))})"], [*self.params, *ids],
+                     self.scope, self.sites)
+
+    def _sql(self, select: str, tail: str = "") -> tuple[str, list[Any]]:
+        cte, params = self.sites.cte()
+        where = " WHERE " + " AND ".join(self.where) if self.where else ""
+        return f"{cte}SELECT {select} {FROM}{where} {tail}", params + self.params
+
+    def ids(self, limit: int | None = None, offset: int = 0) -> list[int]:
+        tail = f"ORDER BY {ORDER}"
+        if limit is not None:
+            tail += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        sql, params = self._sql("f.id", tail)
+        return [r[0] for r in self.db.execute(sql, params)]
+
+    def count(self) -> tuple[int, int]:
+        """(findings, of which 本次未核实)."""
+        sql, params = self._sql(f"count(*), coalesce(sum({UNVERIFIED}), 0)")
+        total, unverified = self.db.execute(sql, params).fetchone()
+        return total, unverified
+
+    def by_kind(self) -> dict[str, int]:
+        sql, params = self._sql("f.kind, count(*)", "GROUP BY f.kind")
+        return dict(self.db.execute(sql, params).fetchall())
+
+    def first_kind(self, kinds: tuple[str, ...]) -> str | None:
+        counts = self.by_kind()
+        return next((k for k in kinds if counts.get(k)), None)
+
+    def neighbours(self, finding_id: int) -> tuple[int | None, int | None] | None:
+        """(previous, next) of `finding_id` in this list's order; None when it is not in it."""
+        sql, params = self._sql(f"f.id AS id, lag(f.id) OVER (ORDER BY {ORDER}) AS prev, "
+                                f"lead(f.id) OVER (ORDER BY {ORDER}) AS next")
+        row = self.db.execute(f"SELECT prev, next FROM ({sql}) WHERE id = ?",
+                              [*params, finding_id]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def departments(self) -> list[str]:
+        """The 责任单位 of the selected findings' shown pages (template owners included)."""
+        sql, params = self._sql(f"DISTINCT CASE WHEN {TEMPLATE} THEN {OWNER} ELSE fo.department END",
+                                "")
+        sql = sql.replace(FROM, FROM + "LEFT JOIN finding_owners fo ON fo.finding_id = f.id ", 1)
+        return sorted({r[0] for r in self.db.execute(sql, params) if r[0] is not None})
+
+
+def _midnight(day: str, plus: int = 0) -> str:
+    """The instant a local day (YYYY-MM-DD, in the configured zone) starts, plus days."""
+    d = date.fromisoformat(day) + timedelta(days=plus)
+    return datetime.combine(d, time(0), zone()).isoformat()
+
+
+def _search(db: Database, q: str, scope: Scope, kind: str | None) -> tuple[str, list[Any]]:
+    """The finding's own words, its category label, or a shown page's URL, title or link text."""
+    pattern = like(q)
+    fields = ("text", "target", "context", "suggestion", "error")
+    own = " OR ".join(f"f.{c} LIKE ? ESCAPE '\\'" for c in fields)
+    params: list[Any] = [pattern] * 5
+    known = db.execute("SELECT DISTINCT category FROM findings WHERE category IS NOT NULL")
+    categories = [c for (c,) in known if q in category_label(c).lower()]
+    if categories:
+        own += f" OR f.category IN ({','.join('?' * len(categories))})"
+        params += categories
+    # Pages whose URL or title matches, then the findings on them (occurrences_page), then
+    # each such finding checked: a current occurrence, on a shown page.
+    pages = ("SELECT url FROM pages WHERE url LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\'")
+    candidates = f"SELECT o.finding_id FROM occurrences o WHERE o.page_url IN ({pages})"
+    cparams: list[Any] = [pattern, pattern]
+    anchors = kind is None or kind == "all" or kind in LINK_KINDS
+    if anchors:  # text kinds have no link text
+        candidates += (" UNION SELECT finding_id FROM occurrences WHERE anchor IS NOT NULL AND anchor != '' "
+                       "AND anchor LIKE ? ESCAPE '\\'")
+        cparams.append(pattern)
+    shown, sparams = scope.page_sql()
+    hit = "o.page_url LIKE ? ESCAPE '\\' OR p.title LIKE ? ESCAPE '\\'" + (
+        " OR o.anchor LIKE ? ESCAPE '\\'" if anchors else "")
+    hparams = [pattern] * (3 if anchors else 2)
+    exact = ("EXISTS (SELECT 1 FROM occurrences o LEFT JOIN pages p ON p.url = o.page_url "
+             "LEFT JOIN page_owners po ON po.site = coalesce(f.site, '') AND po.page_url = o.page_url "
+             f"WHERE o.finding_id = f.id AND o.last_run = f.last_run AND ({hit}) AND {shown})")
+    sql = f"(({own}) OR (f.id IN ({candidates}) AND {exact}))"
+    return sql, params + cparams + hparams + sparams
