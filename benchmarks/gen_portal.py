@@ -9,7 +9,12 @@ A few dead internal links are planted (missing article, page, image, PDF); they 
 site's counts are listed in ``_manifest.json``, which no page links to. There are no
 external links: a crawler of this site only ever talks to the server that serves it.
 
+``--attachments N`` adds N attachments with real text (PDF, DOCX, XLSX, XLS: paragraphs,
+a table of names and numbers, a picture that makes their bytes), of about
+``--attachment-kb`` each, linked from as many articles (附件：...).
+
     python benchmarks/gen_portal.py --pages 3000 --out /tmp/portal
+    python benchmarks/gen_portal.py --pages 3000 --attachments 300 --out /tmp/portal-files
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from crawler.demo import files  # noqa: E402  (the attachments are made as the tests make them)
 
 SITE_NAME = "云溪市人民政府"
 CITY = "云溪市"
@@ -218,6 +226,7 @@ class Article:
     url: str = ""
     image: str = ""
     pdf: str = ""
+    attachment: str = ""  # a file with text (--attachments)
     extra_links: list[tuple[str, str]] = field(default_factory=list)  # (href, text)
 
     def __post_init__(self) -> None:
@@ -299,8 +308,12 @@ def index_name(page: int) -> str:
     return "index.html" if page == 1 else f"index_{page - 1}.html"
 
 
+ATTACHMENT_TYPES = ["pdf", "pdf", "docx", "xlsx", "pdf", "xls", "docx", "pdf", "xlsx", "pdf"]
+
+
 class Portal:
-    def __init__(self, pages: int, seed: int, gbk_share: float, dead: int) -> None:
+    def __init__(self, pages: int, seed: int, gbk_share: float, dead: int, attachments: int = 0,
+                 attachment_kb: int = 100) -> None:
         self.rng = random.Random(f"{seed}-content")
         self.gbk_rng = random.Random(f"{seed}-gbk")  # own stream: share doesn't move content
         self.gbk_share = gbk_share
@@ -311,6 +324,9 @@ class Portal:
         self.dead: list[dict[str, Any]] = []
         self._plan_articles(plan_sizes(pages))
         self._plant_dead_links(dead)
+        self.attachment_kb = attachment_kb
+        self.file_rng = random.Random(f"{seed}-files")  # own stream: attachments don't move content
+        self._plan_attachments(attachments)
 
     # -- planning -------------------------------------------------------------------------
     def _plan_articles(self, counts: list[int]) -> None:
@@ -331,6 +347,31 @@ class Portal:
                     art.pdf = f"{folder}/P0{art.date:%Y%m%d}{art.aid}.pdf"
                 arts.append(art)
             self.columns[col] = arts
+
+    def _plan_attachments(self, count: int) -> None:
+        articles = [a for arts in self.columns.values() for a in arts if not a.pdf]
+        for i, art in enumerate(self.file_rng.sample(articles, k=min(count, len(articles)))):
+            folder = art.url.rsplit("/", 1)[0]
+            ext = ATTACHMENT_TYPES[i % len(ATTACHMENT_TYPES)]
+            art.attachment = f"{folder}/P0{art.date:%Y%m%d}{art.aid}.{ext}"
+
+    def _attachment_bytes(self, art: Article, paras: list[str]) -> bytes:
+        """A file of about --attachment-kb: the article's text, a table, a picture."""
+        rng = self.file_rng
+        kind = art.attachment.rsplit(".", 1)[1]
+        text = [art.title, *paras, *(fill(rng.choice(SENTENCES), rng, art.date.year) for _ in range(20))]
+        rows: list[list[str | int | float]] = [["序号", "单位", "姓名", "联系电话", "金额（元）"]]
+        rows += [[n, rng.choice(DEPTS), "某某", f"0791-8{rng.randrange(10**6, 10**7)}",
+                  rng.randrange(100, 99999)] for n in range(1, 120)]
+        picture = rng.randbytes(max(0, self.attachment_kb * 1024 - 8000)) if kind != "xls" else b""
+        if kind == "pdf":
+            lines = [line[i:i + 38] for line in text for i in range(0, len(line), 38)]
+            return files.pdf([lines[i:i + 45] for i in range(0, len(lines), 45)], image=picture)
+        if kind == "docx":
+            return files.docx(text + ["\t".join(map(str, r)) for r in rows], media=picture)
+        if kind == "xlsx":
+            return files.xlsx({"汇总表": rows, "说明": [[t] for t in text]}, media=picture)
+        return files.xls({"汇总表": rows[:60], "说明": [[t] for t in text]})
 
     def _plant_dead_links(self, count: int) -> None:
         articles = [a for arts in self.columns.values() for a in arts]
@@ -421,6 +462,10 @@ class Portal:
         if art.pdf:
             fname = art.pdf.rsplit("/", 1)[1]
             parts.append(f'<p class="attach">附件：<a href="./{fname}">{art.title}.pdf</a></p>')
+        if art.attachment:
+            fname = art.attachment.rsplit("/", 1)[1]
+            ext = fname.rsplit(".", 1)[1]
+            parts.append(f'<p class="attach">附件：<a href="./{fname}">{art.title}.{ext}</a></p>')
         for href, text in art.extra_links:
             if href.endswith((".jpg", ".png")):
                 parts.append(f'<p><img src="{href}" alt="{text}"></p>')
@@ -441,6 +486,8 @@ class Portal:
             self.files[art.image.lstrip("/")] = PNG_1PX
         if art.pdf:
             self.files[art.pdf.lstrip("/")] = PDF_MIN
+        if art.attachment:
+            self.files[art.attachment.lstrip("/")] = self._attachment_bytes(art, paras)
 
     def _column(self, col: str, name: str, arts: list[Article]) -> None:
         npages = max(1, math.ceil(len(arts) / PER_INDEX_PAGE))
@@ -502,14 +549,15 @@ class Portal:
 
 
 def generate(
-    out: Path, pages: int = 3000, seed: int = 1, gbk_share: float = 0.0, dead: int = 10
+    out: Path, pages: int = 3000, seed: int = 1, gbk_share: float = 0.0, dead: int = 10,
+    attachments: int = 0, attachment_kb: int = 100,
 ) -> dict[str, Any]:
     """Write the portal into `out` (which must not exist or be empty); return its manifest."""
     if not 0.0 <= gbk_share <= 1.0:
         raise ValueError("--gbk-share must be between 0 and 1")
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty")
-    portal = Portal(pages, seed, gbk_share, dead)
+    portal = Portal(pages, seed, gbk_share, dead, attachments, attachment_kb)
     portal.build()
     for rel, data in portal.files.items():
         path = out / rel
@@ -521,6 +569,9 @@ def generate(
         "articles": sum(len(a) for a in portal.columns.values()),
         "images": sum(1 for r in portal.files if r.endswith(".png")),
         "pdfs": sum(1 for r in portal.files if r.endswith(".pdf")),
+        "attachments": sum(1 for arts in portal.columns.values() for a in arts if a.attachment),
+        "attachment_bytes": sum(len(portal.files[a.attachment.lstrip("/")])
+                                for arts in portal.columns.values() for a in arts if a.attachment),
         "files": len(portal.files),
         "html_bytes": sum(len(d) for d in html),
         "link_occurrences": portal.link_occurrences,
@@ -545,17 +596,21 @@ def main(argv: list[str] | None = None) -> int:
         help="share of pages encoded in GBK with <meta charset=gb2312> (0..1)",
     )
     ap.add_argument("--dead", type=int, default=10, help="missing link targets to plant")
+    ap.add_argument("--attachments", type=int, default=0, help="attachments with text to add (PDF, DOCX ...)")
+    ap.add_argument("--attachment-kb", type=int, default=100, help="size of each attachment (default 100 KB)")
     ap.add_argument("--clean", action="store_true", help="delete --out first if it exists")
     args = ap.parse_args(argv)
     if args.clean and args.out.exists():
         shutil.rmtree(args.out)
     try:
-        m = generate(args.out, args.pages, args.seed, args.gbk_share, args.dead)
+        m = generate(args.out, args.pages, args.seed, args.gbk_share, args.dead, args.attachments,
+                     args.attachment_kb)
     except (ValueError, FileExistsError) as exc:
         print(f"gen_portal: {exc}", file=sys.stderr)
         return 2
     print(
         f"{args.out}: {m['pages']} pages, {m['images']} images, {m['pdfs']} PDFs, "
+        f"{m['attachments']} attachments ({m['attachment_bytes'] / 1e6:.1f} MB), "
         f"{m['link_occurrences']} links, {len(m['dead_links'])} dead targets, "
         f"{m['gbk_pages']} GBK pages, checksum {m['checksum']}"
     )

@@ -25,6 +25,8 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 EXTENSIONS = (".pdf", ".docx", ".xlsx", ".xls", ".doc", ".wps", ".ofd")
+# Bumped when extraction changes: a file read by an older version is read again.
+VERSION = 1
 MAX_BYTES = 20 * 1024 * 1024  # the default bound on a download (DUWANG_ATTACHMENT_MAX_BYTES)
 TIME_LIMIT = 20.0  # seconds of extraction per file
 
@@ -36,6 +38,24 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 class Piece:
     where: str  # 第3页 / 名单!第4行 / 第12段
     text: str
+    sheet: str = ""  # a spreadsheet row's sheet and row number: its hits are located by cell
+    row: int = 0
+
+    def locate(self, offset: int) -> str:
+        """Where the character at ``offset`` is: 名单!C4 for a cell of a spreadsheet row."""
+        if not self.sheet:
+            return self.where
+        return f"{self.sheet}!{column_letters(self.text.count(chr(9), 0, offset))}{self.row}"
+
+
+def column_letters(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: a spreadsheet column as Excel names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 @dataclass
@@ -48,6 +68,12 @@ class Extracted:
     def rows(self) -> list[list[str]]:
         """A spreadsheet's rows, for the name-list check (cells split back)."""
         return [p.text.split("\t") for p in self.pieces] if self.kind in ("xlsx", "xls") else []
+
+
+def signature() -> str:
+    """What an unchanged file's last reading depends on besides its bytes: this module's
+    version and the tools found (a DOC read once antiword is installed)."""
+    return f"files{VERSION}:{'antiword' if shutil.which('antiword') else '-'}"
 
 
 def is_attachment(url: str) -> bool:
@@ -179,7 +205,7 @@ def _sheets(data: bytes, deadline: float, kind: str) -> Extracted:
         for r, row in enumerate(rows, start=1):
             cells = ["" if v is None else _cell(v) for v in row]
             if any(cells):
-                out.pieces.append(Piece(f"{name}!第{r}行", "\t".join(cells)))
+                out.pieces.append(Piece(f"{name}!第{r}行", "\t".join(cells), name, r))
     return out
 
 

@@ -44,6 +44,13 @@ class CrawlConfig:
     today: dt.date | None = None  # DUWANG_TODAY: a fixed date for tests and the demo
     page_standard: bool | None = None  # DUWANG_PAGE_STANDARD: auto (None), on, off
     template_owner: str = TEMPLATE_OWNER  # DUWANG_TEMPLATE_OWNER: 责任单位 of 公共区域 findings
+    attachments: bool = True  # DUWANG_ATTACHMENTS_ENABLED: read internal attachments' text
+    attachment_max_bytes: int = 20 * 1024 * 1024  # DUWANG_ATTACHMENT_MAX_MB, in bytes
+    attachment_time_limit: float = 20.0  # DUWANG_ATTACHMENT_TIME_LIMIT: seconds per file
+    hidden_links: bool = True  # DUWANG_HIDDEN_LINKS_ENABLED: 暗链 on every page
+    hidden_link_allow: tuple[str, ...] = ()  # DUWANG_HIDDEN_LINK_ALLOW: domains, besides gov.cn
+    cloaking: bool = True  # DUWANG_CLOAKING_ENABLED: the home page again as Baiduspider
+    external_hosts: bool = True  # DUWANG_EXTERNAL_HOSTS_ENABLED: probe each external host
 
     def policy(self) -> Policy:
         """What the inspection checks need (crawler/inspection/)."""
@@ -97,7 +104,21 @@ class CrawlConfig:
         standard = str(settings.get("DUWANG_PAGE_STANDARD", "auto")).strip().lower()
         if standard not in ("auto", "true", "false", "1", "0", "on", "off"):
             raise ConfigError(f"DUWANG_PAGE_STANDARD must be auto, true or false, got {standard!r}")
+        max_mb = number("DUWANG_ATTACHMENT_MAX_MB", 20.0)
+        if max_mb <= 0:
+            raise ConfigError(f"DUWANG_ATTACHMENT_MAX_MB must be positive, got {max_mb}")
+        allow = tuple(d.strip().lower().strip(".") for d in settings.getlist("DUWANG_HIDDEN_LINK_ALLOW"))
+        for domain in allow:
+            if not domain or "/" in domain or " " in domain:
+                raise ConfigError(f"DUWANG_HIDDEN_LINK_ALLOW: {domain!r} is not a host or domain name")
         return cls(
+            attachments=settings.getbool("DUWANG_ATTACHMENTS_ENABLED", True),
+            attachment_max_bytes=int(max_mb * 1024 * 1024),
+            attachment_time_limit=number("DUWANG_ATTACHMENT_TIME_LIMIT", 20.0) or 20.0,
+            hidden_links=settings.getbool("DUWANG_HIDDEN_LINKS_ENABLED", True),
+            hidden_link_allow=allow,
+            cloaking=settings.getbool("DUWANG_CLOAKING_ENABLED", True),
+            external_hosts=settings.getbool("DUWANG_EXTERNAL_HOSTS_ENABLED", True),
             page_standard=None if standard == "auto" else standard in ("true", "1", "on"),
             inspection=settings.getbool("DUWANG_INSPECTION_ENABLED", True),
             column_rules=rules,

@@ -32,6 +32,11 @@ class Page:
     check: LinkCheck | None = None
     stylesheet: bool = False  # a CSS file: its url() and @import are its links; no text checks
     facts: PageFacts | None = None  # page tags, footer, list items (inspection checks), else None
+    # An internal attachment (附件: PDF, DOCX ...): its text is extracted and checked on the
+    # check worker; `partial` says why it was not read (too large). Not a page in the counts.
+    attachment: bool = False
+    # The page again as a search engine's crawler got it (the home page only): cloaking.
+    as_bot: tuple[bytes, str] | None = None  # (body, encoding)
 
 
 @dataclass(slots=True)
@@ -43,6 +48,22 @@ class UnchangedPages:
     """
 
     pages: list[tuple[str, LinkCheck]]  # (url_key, the verdict on the page's own URL)
+    attachments: bool = False  # these are attachments (附件), not pages
+
+
+@dataclass(slots=True)
+class HostProbe:
+    """The home page of an external host the site links to, fetched once a run to compare
+    with its baseline (crawler/external.py). ``body`` is read on the check worker."""
+
+    host: str  # netloc_key
+    url: str
+    resolved: bool
+    http_status: int | None = None
+    final_url: str = ""
+    body: bytes = b""
+    encoding: str = "utf-8"
+    error: str = ""  # the link category when no answer came
 
 
 @dataclass(slots=True)

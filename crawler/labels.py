@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 
 from crawler.errors import DuwangError
+from crawler.external import CATEGORY_LABELS as _EXTERNAL_LABELS
+from crawler.hidden import CATEGORY_LABELS as _HIDDEN_LABELS
 from crawler.inspection.labels import CATEGORY_LABELS as _INSPECTION_LABELS
 from crawler.outcomes import CATEGORY_LABELS as _OUTCOME_LABELS
 from crawler.render import KIND_LABELS, SEVERITY_LABELS
@@ -23,7 +25,7 @@ from crawler.textcheck.codes import category_label as _text_category_label
 
 __all__ = [
     "KIND_LABELS", "SEVERITY_LABELS", "STATUS_LABELS", "LINK_CATEGORY_LABELS", "RUN_STATUS_LABELS",
-    "RUN_REASON_LABELS", "FIELD_LABELS", "actor_label", "category_label", "error_label",
+    "RUN_REASON_LABELS", "FIELD_LABELS", "FILE_KIND_LABELS", "actor_label", "category_label", "error_label",
     "http_status_label", "recheck_detail_label", "run_state_label", "user_message",
 ]
 
@@ -71,7 +73,11 @@ RUN_REASON_LABELS = {
 }
 
 # Where on a page a wording or privacy finding sits (occurrences.element for text kinds).
-FIELD_LABELS = {"title": "页面标题", "body": "正文", "meta": "页面描述", "alt": "图片说明"}
+FIELD_LABELS = {"title": "页面标题", "body": "正文", "meta": "页面描述", "alt": "图片说明",
+                "attachment": "附件正文", "link": "链接"}
+# The type of an attachment (pages.file_kind), as staff name it.
+FILE_KIND_LABELS = {"pdf": "PDF 文件", "docx": "Word 文档", "doc": "Word 文档（旧版）", "xlsx": "Excel 表格",
+                    "xls": "Excel 表格（旧版）", "ofd": "OFD 文件", "unknown": "附件", "file": "附件"}
 
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -88,6 +94,10 @@ def category_label(category: str | None) -> str:
         return _AVAILABILITY_LABELS[category]
     if category in _INSPECTION_LABELS:
         return _INSPECTION_LABELS[category]
+    if category in _HIDDEN_LABELS:  # 暗链 and cloaking (crawler/hidden.py)
+        return _HIDDEN_LABELS[category]
+    if category in _EXTERNAL_LABELS:  # hijacked external hosts (crawler/external.py)
+        return _EXTERNAL_LABELS[category]
     return _text_category_label(category)
 
 

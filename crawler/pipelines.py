@@ -6,18 +6,21 @@ import logging
 import os
 import sqlite3
 import time
+from urllib.parse import unquote, urlsplit
 
 from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.config import CrawlConfig
-from crawler.items import LinkCheck, Page, UnchangedPages
+from crawler.external import HostSeen
+from crawler.hidden import DEFAULT_ALLOW, HiddenPolicy
+from crawler.items import HostProbe, LinkCheck, Page, UnchangedPages
 from crawler.store import open_db
 from crawler.store.finalize import abandon_stale_runs, finish_run, identity_for_run
 from crawler.store.queries import last_complete_pages
 from crawler.store.sites import SiteInfo, save_site
 from crawler.store.writer import RunWriter
-from crawler.textcheck.pool import CheckPool
+from crawler.textcheck.pool import CheckPool, FileChecked, WorkerContext
 from crawler.urls import default_site_name
 
 logger = logging.getLogger(__name__)
@@ -64,11 +67,29 @@ class StorePipeline:
                                dict(self.cfg.departments), list(self.cfg.wordlists),
                                self.cfg.template_owner))
         if settings.getbool("DUWANG_TEXTCHECK_ENABLED", True):
+            hidden = None
+            if self.cfg.hidden_links:
+                own = {h.rsplit(":", 1)[0] for h in spider.scope}
+                hidden = HiddenPolicy(frozenset(own), DEFAULT_ALLOW + self.cfg.hidden_link_allow)
+            context = WorkerContext(hidden, self.cfg.attachment_time_limit)
             self.checks = CheckPool(list(self.cfg.wordlists), self._checked,
-                                    workers=settings.getint("DUWANG_CHECK_WORKERS", 1))
+                                    workers=settings.getint("DUWANG_CHECK_WORKERS", 1),
+                                    on_file=self._file_checked, on_host=self.writer.add_host, context=context)
 
     def _checked(self, url: str, hits: list, snapshot: bytes | None) -> None:
         self.writer.set_page_hits(url, hits, self.crawler.spider.fingerprint, snapshot)
+
+    def _file_checked(self, got: FileChecked) -> None:
+        """An attachment read (or not) on the check worker. A file that could not be read
+        keeps no hits from this run and counts as not read whole: its findings stay."""
+        stats = self.crawler.stats
+        stats.inc_value(f"duwang/attachments/{'unread' if got.problem else 'read'}")
+        if got.problem:
+            logger.info("attachment %s not checked: %s", got.url, got.problem)
+        # A problem of this try (time) is not remembered: the file is read again next run.
+        fingerprint = self.crawler.spider.file_fingerprint if got.lasting else ""
+        self.writer.set_page_hits(got.url, got.hits, fingerprint)
+        self.writer.set_file(got.url, got.kind, got.problem)
 
     def process_item(self, item):
         if self.write_error is None:
@@ -95,24 +116,54 @@ class StorePipeline:
             if item.check is not None:
                 self.writer.add_link(item.check)
             self.writer.add_page(item)
-            if item.stylesheet:
+            if item.attachment:
+                self._attachment(item)
+            elif item.stylesheet:
                 if self.checks is not None:
                     # No text to check: checked as it is, so an unchanged one is not read again.
                     self.writer.set_page_hits(item.url, [], self.crawler.spider.fingerprint)
             elif self.checks is not None and self.checks_failed is None:
                 try:
-                    self.checks.submit(item.url, item.body, item.encoding)
+                    self.checks.submit(item.url, item.body, item.encoding, item.as_bot)
                 except sqlite3.Error:
                     raise
                 except Exception as exc:  # the worker died (killed, out of memory)
                     self._checks_broke(exc)
             item.body = b""  # handed over; the writer's buffer need not hold the page
+            item.as_bot = None
         elif isinstance(item, UnchangedPages):
             for url, check in item.pages:
                 self.writer.add_link(check)
-                self.writer.page_unchanged(url)
+                self.writer.page_unchanged(url, item.attachments)
         elif isinstance(item, LinkCheck):
             self.writer.add_link(item)
+        elif isinstance(item, HostProbe):
+            self._host(item)
+
+    def _attachment(self, item: Page) -> None:
+        if item.partial is not None:  # not downloaded (too large): nothing to read
+            self.crawler.stats.inc_value("duwang/attachments/unread")
+            self.writer.set_page_hits(item.url, [], self.crawler.spider.file_fingerprint)
+            self.writer.set_file(item.url, None, item.partial)
+        elif self.checks is not None and self.checks_failed is None:
+            try:
+                name = unquote(urlsplit(item.final_url).path).rsplit("/", 1)[-1]
+                self.checks.submit_file(item.url, item.body, name)
+            except sqlite3.Error:
+                raise
+            except Exception as exc:
+                self._checks_broke(exc)
+
+    def _host(self, probe: HostProbe) -> None:
+        seen = HostSeen(probe.host, probe.url, probe.resolved, probe.http_status is not None,
+                        probe.http_status, probe.final_url, error=probe.error)
+        if self.checks is not None and self.checks_failed is None:
+            try:
+                self.checks.submit_host(seen, probe.body, probe.encoding)
+            except sqlite3.Error:
+                raise
+            except Exception as exc:
+                self._checks_broke(exc)
 
     def spider_closed(self, spider, reason: str) -> None:
         writer = self.writer

@@ -35,10 +35,13 @@ from urllib.parse import urlsplit
 from sqlite_utils import Database
 from w3lib.encoding import http_content_type_encoding
 
-from crawler import __version__
+from crawler import __version__, attachments
 from crawler.addresses import MARKER, AddressPolicy, site_addresses
 from crawler.encoding import decode_html, page_encoding
 from crawler.errors import DuwangError
+from crawler.external import KIND as EXTERNAL_KIND
+from crawler.hidden import CLOAKING, DEFAULT_ALLOW, SEARCH_ENGINE_AGENT, HiddenPolicy, hidden_link_hits
+from crawler.hidden import KIND as HIDDEN_KIND
 from crawler.inspection.found import KINDS as INSPECTION_KINDS
 from crawler.links import extract_links, parse_html, stylesheet_links, title_and_heading
 from crawler.outcomes import OK, Soft404, classify_status
@@ -308,16 +311,49 @@ def _page_links(page_url: str, link: str, timeout: float, policy: AddressPolicy 
 
 def _page_text(page_url: str, finding: dict, checker: TextChecker, timeout: float,
                policy: AddressPolicy | None = None) -> PageResult:
-    got = fetch(page_url, "GET", timeout, policy=policy)
+    attachment = attachments.is_attachment(page_url)
+    limit = attachments.MAX_BYTES if attachment else MAX_PAGE_BYTES
+    got = fetch(page_url, "GET", timeout, limit, policy=policy)
     if not got.answered or got.status >= 400:
         return PageResult(page_url, UNREACHABLE, got.error or f"HTTP {got.status}")
     key = finding["key"]
-    with _CHECK_LOCK:
-        hits = checker.check_html(got.text())
+    if attachment:  # read as the crawl reads it: a file that cannot be read proves nothing
+        extracted = attachments.extract(got.body, urlsplit(got.final_url or page_url).path)
+        if extracted.problem:
+            return PageResult(page_url, UNREACHABLE, extracted.problem)
+        pieces = extracted.pieces
+        with _CHECK_LOCK:
+            hits = checker.check_pieces([(p.where, p.text) for p in pieces],
+                                        tables=[extracted.rows] if extracted.rows else [],
+                                        locate=lambda i, at: pieces[i].locate(at))
+    else:
+        with _CHECK_LOCK:
+            hits = checker.check_html(got.text())
     for hit in hits:
         same_key = text_key(finding["site"] or "", hit.key) == key
         if same_key or (hit.category == finding["category"] and hit.text == finding["text"]):
             return PageResult(page_url, STILL_THERE, f"页面仍有「{hit.text}」")
+    return PageResult(page_url, GONE, "页面已无该问题")
+
+
+def _page_hidden(page_url: str, finding: dict, checker: TextChecker, timeout: float,
+                 policy: AddressPolicy | None, own_hosts: set[str]) -> PageResult:
+    """A hidden link still hidden on the page, or for cloaking, still served to Baiduspider."""
+    cloaking = finding["category"] == CLOAKING
+    got = fetch(page_url, "GET", timeout, policy=policy,
+                user_agent=SEARCH_ENGINE_AGENT if cloaking else USER_AGENT)
+    if not got.answered or got.status >= 400:
+        return PageResult(page_url, UNREACHABLE, got.error or f"HTTP {got.status}")
+    text = finding["text"] or ""
+    if cloaking:
+        still = text in got.text()  # the spam link or word, in what the search engine gets
+    else:
+        hidden = HiddenPolicy(frozenset(h.rsplit(":", 1)[0] for h in own_hosts), DEFAULT_ALLOW)
+        with _CHECK_LOCK:
+            found = hidden_link_hits(got.root(), got.final_url or page_url, hidden, checker)
+        still = any(h.text.rstrip("/") == text.rstrip("/") for h in found)
+    if still:
+        return PageResult(page_url, STILL_THERE, f"页面仍有「{text}」")
     return PageResult(page_url, GONE, "页面已无该问题")
 
 
@@ -353,7 +389,7 @@ def recheck_finding(
             return check(page, min(timeout, left))
         return run
 
-    if finding["kind"] in INSPECTION_KINDS:
+    if finding["kind"] in (*INSPECTION_KINDS, EXTERNAL_KIND):
         # A column's freshness or a site's page tags are judged from the whole site: only the
         # next complete crawl can say they are fixed. Not checked now, so nothing changes.
         return UNREACHABLE, [PageResult(p, UNREACHABLE, "此类问题由下一次完整巡检复核") for p in pages[:1]]
@@ -369,6 +405,11 @@ def recheck_finding(
             return STILL_THERE, [first]
         return overall(results), [first, *results]
     text_checker = checker()
+    if finding["kind"] == HIDDEN_KIND:
+        with ThreadPoolExecutor(WORKERS) as pool:
+            results = list(pool.map(bounded(lambda p, t: _page_hidden(
+                p, finding, text_checker, t, policy, internal_hosts)), pages))
+        return overall(results), results
     with ThreadPoolExecutor(WORKERS) as pool:
         results = list(pool.map(bounded(lambda p, t: _page_text(p, finding, text_checker, t, policy)), pages))
     return overall(results), results

@@ -8,6 +8,10 @@ import json
 import unicodedata
 from typing import Any
 
+from crawler.external import CATEGORY_LABELS as EXTERNAL_CATEGORY_LABELS
+from crawler.external import KIND_LABELS as EXTERNAL_KIND_LABELS
+from crawler.hidden import CATEGORY_LABELS as HIDDEN_CATEGORY_LABELS
+from crawler.hidden import KIND_LABELS as HIDDEN_KIND_LABELS
 from crawler.inspection.labels import CATEGORY_LABELS as INSPECTION_CATEGORY_LABELS
 from crawler.inspection.labels import KIND_LABELS as INSPECTION_KIND_LABELS
 from crawler.outcomes import CATEGORY_LABELS
@@ -23,6 +27,8 @@ KIND_LABELS = {
     "privacy": "隐私信息",
     "unavailable": "网站无法访问",
     **INSPECTION_KIND_LABELS,
+    **HIDDEN_KIND_LABELS,
+    **EXTERNAL_KIND_LABELS,
 }
 SEVERITY_LABELS = {"serious": "严重错误", "general": "一般错误", "suspect": "疑似错误"}
 RUN_STATUS_LABELS = {"complete": "完整", "incomplete": "不完整", "running": "进行中"}
@@ -37,6 +43,7 @@ def category_label(category: str | None) -> str:
     if category in AVAILABILITY_CATEGORY_LABELS:
         return AVAILABILITY_CATEGORY_LABELS[category]
     return (CATEGORY_LABELS.get(category) or INSPECTION_CATEGORY_LABELS.get(category)
+            or HIDDEN_CATEGORY_LABELS.get(category) or EXTERNAL_CATEGORY_LABELS.get(category)
             or text_category_label(category))
 
 
@@ -83,6 +90,14 @@ def render_summary(s: RunSummary) -> str:
     ]
     if s.inspection:
         lines.append("  " + "  ".join(f"{INSPECTION_KIND_LABELS[k]} {n}" for k, n in s.inspection.items()))
+    if s.hidden_links or s.external_changed:
+        lines.append(f"  暗链 {s.hidden_links}  外链异常 {s.external_changed}")
+    if s.attachments:
+        lines.append(f"  附件 {s.attachments} 个，其中未检查 {len(s.unread_attachments)} 个")
+        lines += [f"    未检查：{url}（{why.removeprefix('未检查：')}）"
+                  for url, why in s.unread_attachments[:20]]
+        if len(s.unread_attachments) > 20:
+            lines.append(f"    …另有 {len(s.unread_attachments) - 20} 个未检查的附件")
     if s.failed:
         lines.append(f"  处理出错 {s.failed} 个页面或链接（见日志）")
     if s.status != "complete":

@@ -52,6 +52,8 @@ class CrawlOptions:
     wordlists: list[str] = field(default_factory=list)
     external_cache_days: float | None = None
     template_owner: str | None = None  # 责任单位 of template (公共区域) findings
+    attachment_max_mb: float | None = None  # larger attachments are not read (default 20)
+    hidden_link_allow: list[str] = field(default_factory=list)  # domains whose links may be hidden
     column_rules: list = field(default_factory=list)  # [[site.column]] (inspection.policy.ColumnRule)
     warn_days: int | None = None
     page_standard: bool | None = None
@@ -81,6 +83,8 @@ def options_from_config(config: Config, site: SiteConfig, **overrides: Any) -> C
         wordlists=site.wordlists,
         external_cache_days=site.external_cache_days,
         template_owner=site.template_owner,
+        attachment_max_mb=site.attachment_max_mb,
+        hidden_link_allow=site.hidden_link_allow,
         column_rules=site.column_rules,
         warn_days=site.warn_days,
         page_standard=site.page_standard,
@@ -126,6 +130,10 @@ def build_settings(opts: CrawlOptions) -> Settings:
         values["DUWANG_EXTERNAL_CACHE_DAYS"] = opts.external_cache_days
     if opts.template_owner:
         values["DUWANG_TEMPLATE_OWNER"] = opts.template_owner
+    if opts.attachment_max_mb is not None:
+        values["DUWANG_ATTACHMENT_MAX_MB"] = opts.attachment_max_mb
+    if opts.hidden_link_allow:
+        values["DUWANG_HIDDEN_LINK_ALLOW"] = list(opts.hidden_link_allow)
     if opts.timeout is not None:
         if not math.isfinite(opts.timeout) or opts.timeout <= 0:
             raise CrawlError(f"--timeout must be a positive number of seconds, got {opts.timeout}")

@@ -124,3 +124,10 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 DUWANG_PROGRESS_ENABLED = True
 DUWANG_TEXTCHECK_ENABLED = True
 DUWANG_CHECK_WORKERS = 1  # processes for the text checks; 0 = in the crawl process
+DUWANG_ATTACHMENTS_ENABLED = True  # download internal attachments (PDF, DOCX ...) and check their text
+DUWANG_ATTACHMENT_MAX_MB = 20  # larger attachments are checked as links only, listed as not read
+DUWANG_ATTACHMENT_TIME_LIMIT = 20  # seconds of text extraction per attachment
+DUWANG_HIDDEN_LINKS_ENABLED = True  # hidden spam links (暗链) on every page
+DUWANG_HIDDEN_LINK_ALLOW: list[str] = []  # domains whose links may be hidden, besides gov.cn, conac.cn
+DUWANG_CLOAKING_ENABLED = True  # fetch the home page again as Baiduspider (cloaking)
+DUWANG_EXTERNAL_HOSTS_ENABLED = True  # probe each external host's home page (external_changed)

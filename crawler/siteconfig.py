@@ -48,6 +48,8 @@ class SiteConfig:
     warn_days: int | None = None  # days before a column's line that it is warned about
     page_standard: bool | None = None  # judge page tags and footer; None: when the site shows them
     template_owner: str | None = None  # 责任单位 of template (公共区域) findings; None: 网站管理单位
+    attachment_max_mb: float | None = None  # larger attachments are not read; None: 20
+    hidden_link_allow: list[str] = field(default_factory=list)  # domains whose links may be hidden
 
 
 @dataclass
@@ -87,6 +89,8 @@ _SITE_KEYS: dict[str, str] = {
     "webhook_style": "one of text, wecom, dingtalk, json",
     "external_cache_days": "number of days (0 turns the cache off)",
     "template_owner": "non-empty text: the 责任单位 of template (公共区域) findings (default 网站管理单位)",
+    "attachment_max_mb": "positive number of megabytes (default 20): larger attachments are not read",
+    "hidden_link_allow": "list of domains whose links a page may hide (besides gov.cn and conac.cn)",
     "watch_urls": "list of URLs",
     "column": "array of tables [[site.column]] with prefix, name, type, window_days",
     "warn_days": "whole number of days (0 or more)",
@@ -306,6 +310,8 @@ def _site(raw: dict[str, Any], fail, base: Path) -> SiteConfig:
         webhook_style=style,
         template_owner=text("template_owner"),
         external_cache_days=number("external_cache_days", integer=False, allow_zero=True),
+        attachment_max_mb=number("attachment_max_mb", integer=False),
+        hidden_link_allow=strings("hidden_link_allow"),
         watch_urls=watch_urls,
         column_rules=rules,
         warn_days=warn_days,

@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from crawler.demo.attached import PLANTED as FILES_PLANTED
 from crawler.demo.portal import DEMO_PLANTED
 from tests.conftest import findings_jsonl, run_cli
 
@@ -25,6 +26,11 @@ def demo(tmp_path_factory):
     db = tmp_path_factory.mktemp("demo") / "demo.db"
     proc = run_cli("demo", "--db", str(db), check_exit=0)
     return {"proc": proc, "db": db, "rows": findings_jsonl(db)}
+
+
+def _on_pages(rows: list[dict]) -> list[dict]:
+    """Findings on the portal's pages, not in its attachments (附件, see the test below)."""
+    return [r for r in rows if not any("/files/" in p for p in r["pages"])]
 
 
 def test_demo_prints_summary_and_findings(demo):
@@ -48,7 +54,7 @@ def test_blocked_link_is_unverified_and_live_links_are_not_reported(demo):
 
 
 def test_planted_wording_errors_found_and_decoys_not(demo):
-    wording = [r for r in demo["rows"] if r["kind"] == "wording"]
+    wording = [r for r in _on_pages(demo["rows"]) if r["kind"] == "wording"]
     got = {(r["text"], r["category"]) for r in wording}
     assert got == {(w["word"], w["category"]) for w in DEMO_PLANTED["wording"]}
     for planted in DEMO_PLANTED["wording"]:
@@ -70,7 +76,7 @@ def test_planted_wording_errors_found_and_decoys_not(demo):
 
 
 def test_identity_number_flagged_masked(demo):
-    privacy = [r for r in demo["rows"] if r["kind"] == "privacy"]
+    privacy = [r for r in _on_pages(demo["rows"]) if r["kind"] == "privacy"]
     assert [(r["text"], r["category"]) for r in privacy] == [("360426********0071", "id_number")]
     assert "360426199101010071" not in str(demo["rows"])
 
@@ -80,13 +86,16 @@ def test_pages_with_findings_keep_a_masked_snapshot(demo):
 
     db = open_db(demo["db"])
     try:
-        [privacy] = [r for r in demo["rows"] if r["kind"] == "privacy"]
+        [privacy] = [r for r in _on_pages(demo["rows"]) if r["kind"] == "privacy"]
         [page] = privacy["pages"]
         snap = snapshots.load(db, page)
         assert snap is not None and "360426********0071" in snap.html
         assert "360426199101010071" not in snap.html  # the DB never holds the number
         stored = {u for (u,) in db.execute("SELECT page_url FROM snapshots")}
-        with_hits = {u for (u,) in db.execute("SELECT DISTINCT page_url FROM page_hits")}
+        # An attachment has no snapshot: its finding says where in the file it is.
+        with_hits = {u for (u,) in db.execute(
+            "SELECT DISTINCT page_url FROM page_hits h JOIN pages p ON p.url = h.page_url "
+            "WHERE p.file_kind IS NULL")}
         assert stored == with_hits
     finally:
         db.close()
@@ -158,3 +167,41 @@ def test_the_demo_has_a_slow_page_for_watch(tmp_path):
     con.close()
     assert results == {slow: "slow", home: "ok"}
     assert "Traceback" not in proc.stderr
+
+
+def _where(row: dict) -> str:
+    context = row["context"] or ""
+    return context[1:context.index("〕")] if context.startswith("〔") else ""
+
+
+def test_attachments_found_as_planted_and_unreadable_ones_listed(demo):
+    """The PDF, DOCX, XLSX and XLS: each finding with where in the file it is, the decoys
+    not; the encrypted and the scanned PDF listed as not checked, with why."""
+    files = [r for r in demo["rows"] if r["pages"] and all("/files/" in p for p in r["pages"])]
+    got = {(r["kind"], r["category"], r["text"], _where(r), _path(r["pages"][0])) for r in files}
+    assert got == set(FILES_PLANTED["attachments"])
+    shown = " ".join(f"{r['text']} {r['context']}" for r in demo["rows"])
+    for decoy in FILES_PLANTED["decoys"]:
+        assert not [r for r in files if decoy in r["text"]], decoy
+    assert "360426198503120025" not in shown and "13812345678" not in shown
+    for path, why in FILES_PLANTED["unread"].items():
+        assert f"{path}（{why.removeprefix('未检查：')}）" in demo["proc"].stdout
+    [listed] = [r for r in files if r["category"] == "personal_list"]
+    assert [_path(p) for p in listed["occurrences"][0]["linked_from"]] == ["/"]
+
+
+def test_hidden_links_cloaking_and_the_changed_friend_site(demo):
+    """A hidden link of each kind on the home page (serious when its words are on the
+    sensitive list), the spam served to Baiduspider only, and the friend site parked between
+    the two nights the demo reads."""
+    rows = [r for r in demo["rows"] if r["kind"] in ("hidden_link", "external_changed")]
+    friend = next(r["text"] for r in rows if r["category"] == "hidden_link").split("/yl/")[0]
+    host = friend.split("//")[1]
+    got = {(r["category"], r["text"], r["severity"]) for r in rows}
+    planted = FILES_PLANTED
+    assert got == {
+        *(("hidden_link", url.format(friend=friend), level) for url, _anchor, level in planted["hidden"]),
+        *(("cloaking", text.format(friend=friend), level) for text, level in planted["cloaking"]),
+        *((kind, text.format(friend_host=host), "general") for kind, text in planted["external_changed"]),
+    }
+    assert all(_path(p) == "/" for r in rows for p in r["pages"])

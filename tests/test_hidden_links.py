@@ -50,3 +50,40 @@ def test_visible_links_are_not_hidden():
         "<script>var u = 'http://e.example/';</script>"
     )
     assert hidden(body, "<style>.nav{display:flex} div p{display:none}</style>") == []
+
+
+def test_hostile_addresses_are_no_links():
+    body = ('<div style="display:none"><a href="http://localhost]">甲</a><a href="http://a.example:99999/">乙</a>'
+            '<a href="http://[::1">丙</a></div><script>document.write(\'<a href="http://q]/">丁</a>\')</script>')
+    assert hidden(body) == []
+
+
+@pytest.fixture(scope="module")
+def checker():
+    from crawler.textcheck import TextChecker
+
+    return TextChecker()
+
+
+@pytest.mark.parametrize(
+    "href, anchor, found",
+    [
+        ("http://spam.example/", "装修公司", ("hidden_link", "general")),  # off the site
+        ("http://spam.example/", "百家乐", ("hidden_link", "serious")),  # the sensitive list
+        # the word in the address
+        ("http://spam.example/?q=%E7%99%BE%E5%AE%B6%E4%B9%90", "点击", ("hidden_link", "serious")),
+        ("http://news.x.gov.cn/a.html", "新闻", None),  # the site's own domain
+        ("http://www.gov.cn/", "中国政府网", None),  # allowed by default
+        ("http://tongji.example.org/t.js", "统计", None),  # allowed by the config
+    ],
+)
+def test_which_hidden_links_are_findings(checker, href, anchor, found):
+    from crawler.hidden import HiddenPolicy, hidden_link_hits
+
+    policy = HiddenPolicy(frozenset({"www.x.gov.cn"}), ("gov.cn", "conac.cn", "example.org"))
+    root = lxml.html.document_fromstring(
+        f'<html><body><a href="http://a.example/">看得见</a><div style="display:none">'
+        f'<a href="{href}">{anchor}</a></div></body></html>')
+    hits = hidden_link_hits(root, PAGE, policy, checker)
+    assert [(h.category, h.severity) for h in hits] == ([found] if found else [])
+    assert all(h.kind == "hidden_link" and h.text == href for h in hits)

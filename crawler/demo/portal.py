@@ -254,8 +254,11 @@ def demo_routes() -> dict[str, Route]:
 
 
 def demo_server(host: str = "127.0.0.1", port: int = 0, root: Path = SITE_DIR) -> PortalServer:
-    """The demo portal, not yet started (``root``: its files, by default the bundled ones)."""
-    return PortalServer(root=root, routes=demo_routes(), host=host, port=port)
+    """The demo portal, not yet started (``root``: its files, by default the bundled ones).
+    Its home page, attachments and friend site are crawler/demo/attached.py's."""
+    from crawler.demo import attached
+
+    return PortalServer(root=root, routes={**demo_routes(), **attached.routes(root)}, host=host, port=port)
 
 
 # 栏目 and 责任单位 of the demo portal, by path (the longest prefix wins): the review UI's

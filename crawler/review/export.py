@@ -19,10 +19,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -130,38 +132,91 @@ def by_department(rows: list[list[Any]]) -> dict[str, list[list[Any]]]:
     return dict(sorted(groups.items(), key=lambda kv: (kv[0] == UNASSIGNED, kv[0])))
 
 
+Group = tuple[str | None, Iterable[dict[str, Any]]]  # (sheet name, or None for one sheet; findings)
+
+
 def to_xlsx(findings: list[dict[str, Any]], *, split: bool = False, link: Callable[[int], str] | None = None,
             title: str = "整改清单") -> bytes:
-    rows = rows_of(findings, link)
-    groups = by_department(rows) if split else {"整改清单": rows}
-    wb = Workbook()
-    wb.remove(wb.active)
+    """The XLSX of `findings` (grouped by department with `split`), as bytes."""
+    if split:
+        made = by_department(rows_of(findings, link))
+        groups: list[Group] = [(name, _Rows(rows)) for name, rows in made.items()]
+    else:
+        groups = [(None, findings)]
+    buf = io.BytesIO()
+    write_xlsx(groups, buf, link=link, title=title)
+    return buf.getvalue()
+
+
+class _Rows(list):
+    """Rows already made (by_department's groups): write_xlsx takes them as they are."""
+
+
+def write_xlsx(groups: Iterable[Group], out: BinaryIO, *, link: Callable[[int], str] | None = None,
+               title: str = "整改清单") -> None:
+    """Write the 整改清单 to `out` a row at a time (openpyxl's write-only mode: the rows go to
+    temporary files, not memory). One sheet per group that has rows; a group named None is the
+    single sheet 整改清单. Characters XLSX cannot hold (control characters) are replaced."""
+    wb = Workbook(write_only=True)
     used: set[str] = set()
     last = get_column_letter(len(HEADERS))
-    for name, group in (groups or {"整改清单": []}).items():
-        ws = wb.create_sheet(_sheet_title(name, used))
-        ws.append([title if not split else f"{title}（{name}）"])
-        ws.merge_cells(f"A1:{last}1")
-        ws["A1"].font = Font(bold=True, size=14)
-        ws.append(HEADERS)
-        for cell in ws[2]:
-            cell.font = Font(bold=True)
-        for n, row in enumerate(group, 1):
-            ws.append([n, *row])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
-                    cell.data_type = "s"  # text, never a formula
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            url = row[-1]
-            if url:
-                ws.cell(ws.max_row, len(HEADERS)).hyperlink = url
-        for i, width in enumerate(WIDTHS, 1):
-            ws.column_dimensions[get_column_letter(i)].width = width
-        ws.auto_filter.ref = f"A2:{last}{max(2, ws.max_row)}"
-        ws.freeze_panes = "A3"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    bold, big = Font(bold=True), Font(bold=True, size=14)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    made = 0
+    for name, findings in groups:
+        ws = None
+        n = 0
+        rows = findings if isinstance(findings, _Rows) else (r for f in findings for r in rows_of([f], link))
+        for row in rows:
+            if ws is None:
+                ws = _sheet(wb, name, used, title, last, bold, big)
+                made += 1
+            n += 1
+            ws.append([_cell(ws, v, wrap, link_url=(v if i == len(row) else None))
+                       for i, v in enumerate([n, *row])])
+        if ws is not None:
+            ws.auto_filter.ref = f"A2:{last}{max(2, n + 2)}"
+    if not made:
+        ws = _sheet(wb, None, used, title, last, bold, big)
+        ws.auto_filter.ref = f"A2:{last}2"
+    wb.save(out)
+
+
+def _sheet(wb: Workbook, name: str | None, used: set[str], title: str, last: str, bold: Font,
+           big: Font) -> Any:
+    ws = wb.create_sheet(_sheet_title(xlsx_text(name or "整改清单"), used))
+    for i, width in enumerate(WIDTHS, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A3"
+    head = WriteOnlyCell(ws, value=xlsx_text(title if name is None else f"{title}（{name}）"))
+    head.font = big
+    ws.merged_cells.add(f"A1:{last}1")
+    ws.append([head])
+    header = []
+    for h in HEADERS:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    return ws
+
+
+def _cell(ws: Any, value: Any, wrap: Alignment, link_url: str | None = None) -> Any:
+    if value is None or value == "":
+        return value
+    cell = WriteOnlyCell(ws, value=xlsx_text(value))
+    if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
+        cell.data_type = "s"  # text, never a formula
+    cell.alignment = wrap
+    if link_url:
+        cell.hyperlink = link_url
+    return cell
+
+
+def xlsx_text(value: Any) -> Any:
+    """`value` with the characters an XLSX cell cannot hold (control characters; openpyxl's
+    ILLEGAL_CHARACTERS_RE) replaced by U+FFFD: one bad page title never fails an export."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def to_csv(findings: list[dict[str, Any]], *, split: bool = False,
@@ -173,12 +228,27 @@ def to_csv(findings: list[dict[str, Any]], *, split: bool = False,
     rows = rows_of(findings, link)
     if split:
         rows = [r for group in by_department(rows).values() for r in group]
+    return b"".join(iter_csv([(None, _Rows(rows))], link=link))
+
+
+def iter_csv(groups: Iterable[Group], *, link: Callable[[int], str] | None = None,
+             batch: int = 500) -> Iterator[bytes]:
+    """The CSV of the groups, in pieces of about `batch` rows (a streamed response)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
+    buf.write("\ufeff")
     writer.writerow(HEADERS)
-    for n, row in enumerate(rows, 1):
-        writer.writerow([n, *(_csv_safe(v) for v in row)])
-    return buf.getvalue().encode("utf-8-sig")
+    n = 0
+    for _name, findings in groups:
+        rows = findings if isinstance(findings, _Rows) else (r for f in findings for r in rows_of([f], link))
+        for row in rows:
+            n += 1
+            writer.writerow([n, *(_csv_safe(v) for v in row)])
+            if n % batch == 0:
+                yield buf.getvalue().encode("utf-8")
+                buf.seek(0)
+                buf.truncate()
+    yield buf.getvalue().encode("utf-8")
 
 
 def _csv_safe(value: Any) -> Any:

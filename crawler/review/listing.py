@@ -20,7 +20,7 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from typing import Any
 
@@ -119,13 +119,30 @@ def select(db: Database, f: Filters, *, own: str | None = None) -> list[dict[str
 
 
 def rows(db: Database, f: Filters, *, own: str | None = None, chunk: int = 200,
-         sites: query.Sites | None = None) -> Iterator[dict[str, Any]]:
+         sites: query.Sites | None = None, pageless: bool = False) -> Iterator[dict[str, Any]]:
     """The findings `select` returns, read `chunk` at a time (a template finding with a
     sample of its pages: its row says 涉及 N 页)."""
-    q = query.Query.build(db, f, own=own, sites=sites)
+    q = query.Query.build(db, f, own=own, sites=sites, pageless=pageless)
     ids = q.ids()
     for start in range(0, len(ids), chunk):
         yield from hydrate(db, ids[start:start + chunk], q.scope, q.sites, template_pages=TEMPLATE_SAMPLE + 1)
+
+
+def export_sites(db: Database, f: Filters, *, own: str | None = None) -> list[str]:
+    """Up to two of the sites an export holds (its name says the site when there is one)."""
+    return query.Query.build(db, f, own=own).sites_of()
+
+
+def export_groups(db: Database, f: Filters, *, own: str | None = None, split: bool = False
+                  ) -> list[tuple[str | None, Iterator[dict[str, Any]]]]:
+    """What an export holds, read a chunk at a time: one group, or with `split` one per
+    责任单位 (未分配 last, with the findings on no page), each with only that department's pages."""
+    q = query.Query.build(db, f, own=own)
+    if not split:
+        return [(None, rows(db, f, own=own, sites=q.sites))]
+    return [(department, rows(db, replace(f, department=department), own=own, sites=q.sites,
+                              pageless=department == UNASSIGNED))
+            for department in q.departments()]
 
 
 def page(db: Database, f: Filters, *, own: str | None = None) -> tuple[list[dict[str, Any]], int, int]:

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from crawler.labels import category_label
 from crawler.localtime import zone
-from crawler.store.sites import load_sites
+from crawler.store.sites import UNASSIGNED, load_sites
 from crawler.store.template import DEFAULT_OWNER, MIN_PAGES, SHARE, site_pages
 
 RANK = "CASE f.severity WHEN 'serious' THEN 0 WHEN 'general' THEN 1 ELSE 2 END"
@@ -98,6 +98,7 @@ class Scope:
     department: str | None = None
     column: str | None = None
     none: bool = False
+    pageless: bool = False  # also the findings on no page (an export's 未分配 sheet)
 
     @classmethod
     def of(cls, department: str = "", column: str = "", own: str | None = None) -> Scope:
@@ -136,6 +137,8 @@ class Scope:
                       "WHERE tt.threshold IS NOT NULL AND t.current_pages >= tt.threshold AND tt.owner = ?)")
         cparams = [self.department] + ([self.column] if self.column is not None else []) + [self.department]
         sql = f"({candidates} AND CASE WHEN {TEMPLATE} THEN {' AND '.join(tmpl)} ELSE {plain} END)"
+        if self.pageless:
+            sql = f"({sql} OR f.current_pages = 0)"
         return sql, cparams + tparams + params
 
     def page_sql(self) -> tuple[str, list[Any]]:
@@ -164,10 +167,11 @@ class Query:
 
     @classmethod
     def build(cls, db: Database, f: Any, *, own: str | None = None, sites: Sites | None = None,
-              kind: str | None = None) -> Query:
+              kind: str | None = None, pageless: bool = False) -> Query:
         """`f`: Filters; `kind` overrides f.kind (None: f.kind, "all" for every kind)."""
         sites = sites or Sites.load(db)
         scope = Scope.of(f.department, f.column, own)
+        scope.pageless = pageless
         where: list[str] = []
         params: list[Any] = []
         kind = f.kind if kind is None else kind
@@ -242,12 +246,23 @@ class Query:
                               [*params, finding_id]).fetchone()
         return (row[0], row[1]) if row else None
 
+    def sites_of(self, limit: int = 2) -> list[str]:
+        """Up to `limit` of the sites of the selected findings."""
+        sql, params = self._sql("DISTINCT f.site", f"LIMIT {int(limit)}")
+        return [r[0] for r in self.db.execute(sql, params) if r[0]]
+
     def departments(self) -> list[str]:
         """The 责任单位 of the selected findings' shown pages (template owners included)."""
-        sql, params = self._sql(f"DISTINCT CASE WHEN {TEMPLATE} THEN {OWNER} ELSE fo.department END",
-                                "")
-        sql = sql.replace(FROM, FROM + "LEFT JOIN finding_owners fo ON fo.finding_id = f.id ", 1)
-        return sorted({r[0] for r in self.db.execute(sql, params) if r[0] is not None})
+        sql, params = self._sql(f"DISTINCT CASE WHEN {TEMPLATE} THEN {OWNER} "
+                                f"ELSE coalesce(fo.department, '{UNASSIGNED}') END")
+        join = "LEFT JOIN finding_owners fo ON fo.finding_id = f.id "
+        if self.scope.column is not None:
+            join = "LEFT JOIN finding_owners fo ON fo.finding_id = f.id AND fo.[column] = ? "
+            at = len(self.sites.cte()[1])
+            params = [*params[:at], self.scope.column, *params[at:]]
+        sql = sql.replace(FROM, FROM + join, 1)
+        return sorted({r[0] for r in self.db.execute(sql, params) if r[0] is not None},
+                      key=lambda d: (d == UNASSIGNED, d))
 
 
 def _midnight(day: str, plus: int = 0) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import tempfile
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from flask import (
@@ -21,6 +22,7 @@ from flask import (
     request,
     send_file,
     session,
+    stream_with_context,
     url_for,
 )
 from werkzeug.datastructures import MultiDict
@@ -234,17 +236,27 @@ def export_list(fmt: str) -> Response:
     f = listing.Filters.from_args(request.args, all_kinds=True)
     if own is not None:
         f.department = ""
-    found = listing.select(get_db(), f, own=own)
     split = request.args.get("by_department") == "1" and own is None
 
     def link(finding_id: int) -> str:
         return url_for("review.finding", finding_id=finding_id, _external=True)
 
-    name = export.file_name(found, f, own or f.department, fmt)
-    title = export.title(found, f, own or f.department)
-    data = (export.to_xlsx(found, split=split, link=link, title=title) if fmt == "xlsx"
-            else export.to_csv(found, split=split, link=link))
-    response = send_file(io.BytesIO(data), mimetype=_MIME[fmt])
+    def groups():  # the connection of the context they are read in (a stream outlives the view's)
+        return listing.export_groups(get_db(), f, own=own, split=split)
+
+    in_name = [{"site": s} for s in listing.export_sites(get_db(), f, own=own)]
+    name = export.file_name(in_name, f, own or f.department, fmt)
+    if fmt == "xlsx":
+        # Written row by row to a temporary file (openpyxl's write-only mode), then sent from it.
+        out = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it when sent)
+        export.write_xlsx(groups(), out, link=link, title=export.title(in_name, f, own or f.department))
+        out.seek(0)
+        response = send_file(out, mimetype=_MIME[fmt])
+    else:
+        def body():
+            yield from export.iter_csv(groups(), link=link)
+
+        response = Response(stream_with_context(body()), mimetype=_MIME[fmt])
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{export.ascii_name(f, fmt)}\"; filename*=UTF-8''{quote(name)}"
     )

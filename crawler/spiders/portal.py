@@ -1,8 +1,11 @@
 """The portal spider: navigation and extraction only.
 
-Internal HTML pages and stylesheets are fetched and parsed; every other target (external
-URLs, attachments, images, pages past a bound) is only checked, HEAD first. Each distinct
-target is requested once per run; verdicts go out as LinkCheck items.
+Internal HTML pages and stylesheets are fetched and parsed; internal attachments (附件)
+are fetched whole, up to a bound, for the check worker to read; every other target
+(external URLs, images, pages past a bound) is only checked, HEAD first. Each distinct
+target is requested once per run; verdicts go out as LinkCheck items. The home page is
+fetched a second time as a search engine's crawler (cloaking), and the home page of each
+external host once (its baseline, crawler/external.py).
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ from scrapy.http import HtmlResponse, Response
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
+from crawler import attachments
 from crawler.config import CrawlConfig
+from crawler.external import PROBE_MAX_BYTES
 from crawler.failures import HEAD_RETRY_CATEGORIES, classify_exception
-from crawler.items import LinkCheck, Page, UnchangedPages
+from crawler.hidden import SEARCH_ENGINE_AGENT
+from crawler.items import HostProbe, LinkCheck, Page, UnchangedPages
 from crawler.links import (
     Link,
     extract_links,
@@ -53,6 +59,7 @@ from crawler.urls import (
 logger = logging.getLogger(__name__)
 
 PAGE, CHECK = "page", "check"
+ATTACH, BOT, HOST = "attachment", "bot", "host"  # a file to read; the home page as a crawler; a host probe
 PLACEHOLDER_TEXT_MAX = 600  # a start page with less visible text is searched for placeholder words
 _TAGS = re.compile(r"<[^>]*>|\s+")
 UNCHANGED_BATCH = 100  # pages, or
@@ -123,6 +130,13 @@ class PortalSpider(Spider):
             p.split("://", 1)[-1].lower()
             for p in (*cfg.columns, *(r.prefix for r in cfg.column_rules)) if p)
         self.soft404 = Soft404(cfg.soft404_patterns)
+        # Attachments need the check worker to read them; so do cloaking and host probes.
+        self.fetch_attachments = cfg.attachments and text_checks
+        self.file_fingerprint = f"{self.fingerprint}|{attachments.signature()}|{cfg.attachment_max_bytes}"
+        self.cloak = cfg.cloaking and cfg.hidden_links and text_checks
+        self.probe_hosts = cfg.external_hosts and text_checks
+        self._probed: set[str] = set()  # external hosts whose home page is fetched this run
+        self._probes: list[Request] = []  # probes to send with the next link yielded
         self.seen: set[str] = set()
         self._too_deep: dict[str, str] = {}  # key -> URL of pages turned away at the depth bound
         self._keys: dict[str, str] = {}  # absolute URL -> url_key, links repeat across pages
@@ -145,31 +159,34 @@ class PortalSpider(Spider):
             if key not in self.seen:
                 self.seen.add(key)
                 self.pages_scheduled += 1
-                yield self._request(url, key, PAGE, depth=0, internal=True)
+                # Unconditional when the home page is compared with what a search engine gets.
+                yield self._request(url, key, PAGE, depth=0, internal=True, conditional=not self.cloak)
 
     def _request(self, url: str, key: str, kind: str, depth: int, internal: bool,
                  method: str | None = None, conditional: bool = True) -> Request:
-        method = method or ("GET" if kind == PAGE else "HEAD")
+        method = method or ("HEAD" if kind == CHECK else "GET")
         headers = {}
         meta = {"duwang_key": key, "duwang_kind": kind, "duwang_depth": depth, "duwang_internal": internal}
-        if kind == CHECK:
+        if kind in (CHECK, ATTACH):
             # A check reads one chunk, however big the file: a big attachment is alive
-            # when its first bytes come (its Content-Length must not cancel the GET).
+            # when its first bytes come (its Content-Length must not cancel the GET). An
+            # attachment is read up to its own bound (on_headers, on_bytes).
             meta["download_maxsize"] = 0
         if kind == PAGE and _stylesheet_path(url):
             meta["duwang_css"] = True  # read whatever plain type it is served as
-        if kind == PAGE and conditional and (known := self.memory.page(key)):
-            # Validators from the last crawl: a 304 means alive and unchanged.
-            if known["etag"]:
+        if kind in (PAGE, ATTACH) and (known := self.memory.page(key)):
+            # Validators from the last crawl: a 304 means alive and unchanged. Without them
+            # (the home page, compared with its copy for search engines), the same bytes do.
+            if conditional and known["etag"]:
                 headers["If-None-Match"] = known["etag"]
-            if known["last_modified"]:
+            if conditional and known["last_modified"]:
                 headers["If-Modified-Since"] = known["last_modified"]
             meta["duwang_known"] = (known["content_hash"], known["checked_with"])
         return CrawlRequest(
             url,
             method=method,
             headers=headers,
-            callback=self.parse_page if kind == PAGE else self.parse_check,
+            callback={PAGE: self.parse_page, ATTACH: self.parse_attachment}.get(kind, self.parse_check),
             errback=self.on_error,
             dont_filter=True,
             priority=1 if kind == PAGE else 0,
@@ -205,10 +222,30 @@ class PortalSpider(Spider):
             if reason == "depth":
                 self._too_deep[key] = url
             self.crawler.stats.inc_value(f"duwang/trap/{reason}")
+        if internal and self.fetch_attachments and attachments.is_attachment(url):
+            return self._request(url, key, ATTACH, depth, True)
+        if not internal and self.probe_hosts:
+            self._probe_host(url)
         if not internal and self.memory.fresh_ok(key, self.cfg.external_cache_days):
             self.crawler.stats.inc_value("duwang/cache/external")
             return LinkCheck(key, False, OK, None, None, "", url, "cache")
         return self._request(url, key, CHECK, depth, internal)
+
+    def _probe_host(self, url: str) -> None:
+        """Queue a probe of the home page of the external host of `url`, once a run."""
+        host = netloc_key(url)
+        if host in self._probed:
+            return
+        self._probed.add(host)
+        home = f"{urlsplit(url).scheme}://{host}/"
+        request = CrawlRequest(home, callback=self.parse_host, errback=self.on_error, dont_filter=True,
+                               meta={"duwang_key": home, "duwang_kind": HOST, "duwang_depth": 0,
+                                     "duwang_internal": False, "duwang_host": host, "download_maxsize": 0})
+        self._probes.append(request)
+
+    def _take_probes(self) -> list[Request]:
+        probes, self._probes = self._probes, []
+        return probes
 
     def _admit_page(self, url: str, key: str, depth: int) -> Request | None:
         if self.pages_scheduled >= self.cfg.max_pages:
@@ -230,6 +267,9 @@ class PortalSpider(Spider):
             if url in self.seen or netloc_key(url) not in self.scope:
                 continue
             self.seen.add(url)
+            if self.fetch_attachments and attachments.is_attachment(url):
+                requests.append(self._request(url, url, ATTACH, self.cfg.max_depth, True))
+                continue
             self.pages_scheduled += 1
             # At the depth bound: the page's own links are checked, not followed.
             requests.append(self._request(url, url, PAGE, self.cfg.max_depth, True))
@@ -244,7 +284,19 @@ class PortalSpider(Spider):
     def on_headers(self, headers, body_length, request: Request, **kwargs) -> None:
         """Stop bodies of pages early unless HTML or CSS; check GETs read only their first chunk."""
         meta = request.meta
-        if meta.get("duwang_kind") == PAGE:
+        kind = meta.get("duwang_kind")
+        if kind == ATTACH:
+            length = headers.get(b"Content-Length")
+            if length and length.isdigit() and int(length) > self.cfg.attachment_max_bytes:
+                meta["duwang_too_big"] = True
+                raise StopDownload(fail=False)
+            return
+        if kind == HOST:
+            ctype = (headers.get(b"Content-Type") or b"text/html").decode("latin-1").lower()
+            if "html" not in ctype:
+                raise StopDownload(fail=False)
+            return
+        if kind == PAGE:
             ctype = (headers.get(b"Content-Type") or b"text/html").decode("latin-1").lower()
             if "html" in ctype or "css" in ctype:
                 return
@@ -253,8 +305,15 @@ class PortalSpider(Spider):
 
     def on_bytes(self, data: bytes, request: Request, **kwargs) -> None:
         meta = request.meta
-        if meta.get("duwang_kind") == CHECK:
+        kind = meta.get("duwang_kind")
+        if kind == CHECK:
             raise StopDownload(fail=False)
+        if kind in (ATTACH, HOST):
+            got = meta["duwang_bytes"] = meta.get("duwang_bytes", 0) + len(data)
+            if got > (self.cfg.attachment_max_bytes if kind == ATTACH else PROBE_MAX_BYTES):
+                meta["duwang_too_big"] = True
+                raise StopDownload(fail=False)
+            return
         # Without a Content-Length, Scrapy cancels a body past DOWNLOAD_MAXSIZE with a bare
         # DownloadCancelledError: remember why, so the page is too large, not dead.
         got = meta["duwang_bytes"] = meta.get("duwang_bytes", 0) + len(data)
@@ -321,6 +380,10 @@ class PortalSpider(Spider):
             yield self._link_check(response.request, response, verdict)
             return
         self.seen.add(final_key)
+        if is_start and self.cloak and "duwang_as_bot" not in meta:
+            # Read on once the same page came as a search engine's crawler gets it.
+            yield self._bot_request(response)
+            return
         if self._unchanged(response):
             yield from self._carry_forward(key, depth, self._link_check(response.request, response, verdict))
             return
@@ -363,14 +426,40 @@ class PortalSpider(Spider):
             encoding=response.encoding,
             depth=depth,
             is_home=key in self.home_keys,
-            content_hash=_hash(response.body),
+            content_hash=_page_hash(response),
             etag=response.headers.get(b"ETag", b"").decode("latin-1"),
             last_modified=response.headers.get(b"Last-Modified", b"").decode("latin-1"),
             outlinks=list(outlinks.values()),
-            partial=parsed.partial,
+            # A home page whose search-engine copy could not be had is not read whole: the
+            # cloaking check could not tell.
+            partial=parsed.partial or meta.get("duwang_bot_failed"),
             body=response.body,
             check=check,
+            as_bot=meta.get("duwang_as_bot"),
         )
+
+    def _bot_request(self, response: Response) -> Request:
+        meta = {"duwang_key": response.meta["duwang_key"], "duwang_kind": BOT, "duwang_depth": 0,
+                "duwang_internal": True, "duwang_page": response}
+        return CrawlRequest(response.url, headers={"User-Agent": SEARCH_ENGINE_AGENT},
+                            callback=self.parse_as_bot, errback=self.on_error, dont_filter=True, priority=1,
+                            meta=meta)
+
+    def parse_as_bot(self, response: Response) -> Iterable[object]:
+        if response.status == 200 and isinstance(response, HtmlResponse):
+            self.crawler.stats.inc_value("duwang/cloaking/fetched")
+            yield from self._after_bot(response.meta["duwang_page"], (response.body, response.encoding), None)
+        else:
+            failed = f"以搜索引擎身份访问首页得到 HTTP {response.status}"
+            yield from self._after_bot(response.meta["duwang_page"], None, failed)
+
+    def _after_bot(self, page: Response, as_bot: tuple[bytes, str] | None,
+                   failed: str | None) -> Iterable[object]:
+        page.meta["duwang_as_bot"] = as_bot
+        if failed:
+            self.crawler.stats.inc_value("duwang/cloaking/failed")
+            page.meta["duwang_bot_failed"] = f"未能完成暗链检查：{failed}"
+        yield from self.parse_page(page)
 
     def _column_page(self, url: str) -> bool:
         """Under a configured column: its list keeps items that carry no date (they count
@@ -424,6 +513,8 @@ class PortalSpider(Spider):
                 found = self.schedule(link.url, target, depth + 1)
                 if found is not None:
                     yield found
+                if self._probes:
+                    yield from self._take_probes()
         for link in invalid:
             # An href no browser can follow is a finding of its own, keyed by its text.
             if link.url not in outlinks:
@@ -463,7 +554,7 @@ class PortalSpider(Spider):
     def _not_modified(self, response: Response, key: str, depth: int, verdict: Verdict) -> Iterable[object]:
         if self._unchanged(response):
             yield from self._carry_forward(key, depth, self._link_check(response.request, response, verdict))
-        elif "duwang_known" in response.meta:
+        elif "duwang_known" in response.meta and not response.meta.get("duwang_refetch"):
             # Unchanged, but last checked with other wordlists: fetch the body once more.
             refetch = self._request(response.request.url, key, PAGE, depth, True, conditional=False)
             refetch.meta["duwang_refetch"] = True
@@ -480,9 +571,10 @@ class PortalSpider(Spider):
     def _unchanged(self, response: Response) -> bool:
         """304, or the same bytes as last time; either way checked with today's wordlists."""
         content_hash, checked_with = response.meta.get("duwang_known", ("", None))
-        if checked_with != self.fingerprint:
+        attachment = response.meta["duwang_kind"] == ATTACH
+        if checked_with != (self.file_fingerprint if attachment else self.fingerprint):
             return False
-        return response.status == 304 or (bool(content_hash) and content_hash == _hash(response.body))
+        return response.status == 304 or (bool(content_hash) and content_hash == _page_hash(response))
 
     def _carry_forward(self, key: str, depth: int, check: LinkCheck) -> Iterable[object]:
         """The page's stored links are checked again; its findings carry forward."""
@@ -504,6 +596,8 @@ class PortalSpider(Spider):
                 found = self.schedule(href, target, depth + 1)
                 if found is not None:
                     yield found
+                if self._probes:
+                    yield from self._take_probes()
 
     def take_unchanged(self) -> UnchangedPages | None:
         """The unchanged pages not yet handed over (the store pipeline takes the rest at close)."""
@@ -511,6 +605,54 @@ class PortalSpider(Spider):
             return None
         batch, self._unchanged_batch = UnchangedPages(self._unchanged_batch), []
         return batch
+
+    def parse_attachment(self, response: Response) -> Iterable[object]:
+        """An internal attachment: its bytes go to the check worker, which reads its text."""
+        meta = response.meta
+        key, depth = meta["duwang_key"], meta["duwang_depth"]
+        verdict = self._status_verdict(response, internal=True)
+        check = self._link_check(response.request, response, verdict)
+        stats = self.crawler.stats
+        if (response.status == 304 and not self._unchanged(response) and "duwang_known" in meta
+                and not meta.get("duwang_refetch")):
+            # Unchanged, but last read by other wordlists or another reader: fetch it whole.
+            refetch = self._request(response.request.url, key, ATTACH, depth, True, conditional=False)
+            refetch.meta["duwang_refetch"] = True
+            yield refetch
+            return
+        if verdict.outcome != OK or (response.status >= 300 and response.status != 304):
+            yield check
+            return
+        if netloc_key(response.url) not in self.scope:  # redirected off the site: not ours to read
+            yield check
+            return
+        too_big = meta.get("duwang_too_big")
+        if self._unchanged(response) or (response.status == 304 and meta.get("duwang_refetch")):
+            stats.inc_value("duwang/attachments/unchanged")
+            yield UnchangedPages([(key, check)], attachments=True)
+            return
+        if response.status == 304:  # a server that ignores validators: alive, nothing to read
+            yield check
+            return
+        stats.inc_value("duwang/attachments/fetched")
+        stats.inc_value("duwang/attachments/bytes", len(response.body))
+        mb = self.cfg.attachment_max_bytes / 1024 / 1024
+        yield Page(
+            url=key, final_url=response.url, status=response.status, title="",
+            content_type=response.headers.get(b"Content-Type", b"").decode("latin-1"), encoding="",
+            depth=depth, is_home=False, content_hash="" if too_big else _hash(response.body),
+            etag=response.headers.get(b"ETag", b"").decode("latin-1"),
+            last_modified=response.headers.get(b"Last-Modified", b"").decode("latin-1"),
+            partial=f"未检查：文件超过 {mb:.3g} MB，未下载" if too_big else None,
+            body=b"" if too_big else response.body, check=check, attachment=True,
+        )
+
+    def parse_host(self, response: Response) -> Iterable[object]:
+        """The home page of an external host (crawler/external.py)."""
+        meta = response.meta
+        html = isinstance(response, HtmlResponse) and response.status < 300
+        yield HostProbe(meta["duwang_host"], _original_url(response.request), True, response.status,
+                        response.url, response.body if html else b"", response.encoding if html else "utf-8")
 
     def parse_check(self, response: Response) -> Iterable[object]:
         request = response.request
@@ -525,6 +667,16 @@ class PortalSpider(Spider):
     def on_error(self, failure: Failure) -> Iterable[object]:
         request = failure.request
         meta = request.meta
+        if meta["duwang_kind"] == BOT:
+            verdict = classify_exception(failure.value, [request.url])
+            failed = f"以搜索引擎身份访问首页失败（{verdict.category}）"
+            yield from self._after_bot(meta["duwang_page"], None, failed)
+            return
+        if meta["duwang_kind"] == HOST:
+            verdict = classify_exception(failure.value, [*meta.get("redirect_urls", []), request.url])
+            yield HostProbe(meta["duwang_host"], _original_url(request), verdict.category != "dns",
+                            final_url=request.url, error=verdict.category or "error")
+            return
         is_start = meta["duwang_key"] in self.home_keys and meta["duwang_depth"] == 0
         if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
             # --obey-robots: the site asks not to be fetched there. No verdict: not dead.
@@ -582,6 +734,13 @@ class PortalSpider(Spider):
 
 def _hash(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+def _page_hash(response: Response) -> str:
+    """The page's hash; for a home page read again as a search engine's crawler, of both
+    copies: either changing means it is read and checked again."""
+    as_bot = response.meta.get("duwang_as_bot")
+    return _hash(response.body if as_bot is None else response.body + b"\0" + as_bot[0])
 
 
 # The Fetch standard's redirect statuses: a browser shows any other 3xx (300) as it is.

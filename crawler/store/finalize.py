@@ -13,12 +13,16 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from crawler.external import HOST_GONE
+from crawler.external import KIND as EXTERNAL_KIND
+from crawler.hidden import KIND as HIDDEN_KIND
 from crawler.inspection.found import KINDS as INSPECTION_KINDS
 from crawler.inspection.found import Found
 from crawler.inspection.policy import Policy
 from crawler.inspection.run import inspect_site
 from crawler.store import scope
 from crawler.store.db import now, transaction
+from crawler.store.external import probed, upsert_external_findings
 from crawler.store.lifecycle import MACHINE, RECTIFIED, Event, allowed, machine_transition, record
 from crawler.urls import SiteIdentity, netloc_key
 
@@ -58,6 +62,11 @@ class RunSummary:
     failed: int = 0  # pages and link checks whose processing raised: the run is incomplete
     # open inspection findings seen by this run, by kind (stale_column ...; crawler/inspection/)
     inspection: dict[str, int] = field(default_factory=dict)
+    hidden_links: int = 0  # open 暗链 findings seen by this run (hidden links, cloaking)
+    external_changed: int = 0  # open 外链异常 findings seen by this run
+    attachments: int = 0  # internal attachments (附件) this run fetched or found unchanged
+    # (url, why) of each attachment not read this run: not checked, its findings kept
+    unread_attachments: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def duration_s(self) -> float | None:
@@ -173,6 +182,7 @@ def finish_run(
         db.execute(_UPSERT_LINK_OCCURRENCES, params)
         db.execute(_UPSERT_TEXT_FINDINGS, params)
         db.execute(_UPSERT_TEXT_OCCURRENCES, params)
+        upsert_external_findings(db, params)
         inspected = complete and inspection is not None
         if inspected:
             _upsert_found(db, inspect_site(db, run_id, site, inspection, ident), params)
@@ -278,23 +288,29 @@ class Evidence:
         self._read: dict[str, tuple[str, bool, bool]] | None = None
         self._gone: set[str] | None = None
         self._alive: set[str] | None = None
+        self._probed: dict[str, tuple[bool, bool]] | None = None
 
     def fixed(self) -> dict[int, str]:
         """{finding id: evidence} for the open findings shown fixed."""
         pages: dict[int, list[str]] = {}
-        kinds: dict[int, tuple[str, str | None]] = {}
-        for fid, kind, link, page in self.db.execute(
-            "SELECT f.id, f.kind, f.link, o.page_url FROM findings f "
+        kinds: dict[int, tuple[str, str | None, str | None, str | None]] = {}
+        for fid, kind, link, page, category, text in self.db.execute(
+            "SELECT f.id, f.kind, f.link, o.page_url, f.category, f.text FROM findings f "
             "LEFT JOIN occurrences o ON o.finding_id = f.id AND o.last_run = f.last_run "
             "WHERE f.site = ? AND f.status = 'open' AND f.last_run < ?", [self.site, self.run],
         ).fetchall():
-            kinds[fid] = (kind, link)
+            kinds[fid] = (kind, link, category, text)
             if page is not None:
                 pages.setdefault(fid, []).append(page)
         out: dict[int, str] = {}
-        for fid, (kind, link) in kinds.items():
+        for fid, (kind, link, category, text) in kinds.items():
             on = pages.get(fid)
-            if kind in _LINK_KINDS:
+            if kind == EXTERNAL_KIND:
+                if self._host_clear(text or "", category or ""):
+                    out[fid] = "read"
+                elif on and all(self._host_gone_from(p, text or "") for p in on):
+                    out[fid] = self._how(on)
+            elif kind in _LINK_KINDS:
                 if link and self.ident(link) in self.alive():
                     out[fid] = "alive"
                 elif on and all(self._link_gone_from(p, link) for p in on):
@@ -351,6 +367,28 @@ class Evidence:
         state = self.read().get(key)
         return state[1] if state is not None else key in self.gone()
 
+    def _host_clear(self, host: str, category: str) -> bool:
+        """The host's home page was probed this run and the change is not there any more;
+        a probe that got no answer clears only a host that resolves again."""
+        if self._probed is None:
+            self._probed = probed(self.db, self.site, self.run)
+        state = self._probed.get(host)
+        if state is None:
+            return False
+        resolved, answered = state
+        return resolved if category == HOST_GONE else answered
+
+    def _host_gone_from(self, page: str, host: str) -> bool:
+        """The page was read whole and links to nothing on the host any more (or is gone)."""
+        key = self.ident(page)
+        state = self.read().get(key)
+        if state is None:
+            return key in self.gone()
+        url, whole, _ = state
+        return whole and not self.db.execute(
+            "SELECT 1 FROM outlinks WHERE page_url = ? AND (target LIKE ? OR target LIKE ?) LIMIT 1",
+            [url, f"http://{host}/%", f"https://{host}/%"]).fetchone()
+
     def _link_gone_from(self, page: str, link: str | None) -> bool:
         key = self.ident(page)
         state = self.read().get(key)
@@ -393,7 +431,19 @@ def summarize_run(db: Database, run_id: int, rectified: int = 0, reopened: int =
         unverified=run["unverified"] or 0,
         failed=(stats.get("duwang/pages/failed") or 0) + (stats.get("duwang/checks/failed") or 0),
         inspection={k: counts[k] for k in INSPECTION_KINDS if counts.get(k)},
+        hidden_links=counts.get(HIDDEN_KIND, 0),
+        external_changed=counts.get(EXTERNAL_KIND, 0),
+        attachments=db.execute("SELECT count(*) FROM pages WHERE site = ? AND last_run = ? "
+                               "AND file_kind IS NOT NULL", [run["site"], run_id]).fetchone()[0],
+        unread_attachments=unread_attachments(db, run["site"], run_id),
     )
+
+
+def unread_attachments(db: Database, site: str, run_id: int) -> list[tuple[str, str]]:
+    """(url, why) of each attachment of the run that was not read: listed as not checked."""
+    return db.execute(
+        "SELECT final_url, partial FROM pages WHERE site = ? AND last_run = ? AND file_kind IS NOT NULL "
+        "AND read_full = 0 ORDER BY url", [site, run_id]).fetchall()
 
 
 def abandon_stale_runs(db: Database, alive: Callable[[int | None], bool]) -> int:

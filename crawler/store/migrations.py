@@ -430,6 +430,43 @@ def m016_login_state(db: Database) -> None:
 
 
 @migrations()
+def m017_attachments_hosts(db: Database) -> None:
+    """Attachments (附件) are read like pages, in the pages table: file_kind says which type
+    (pdf, docx, xlsx, xls, doc, ofd; NULL for HTML and stylesheets); a file that could not be
+    read has read_full = 0 and its reason in partial. external_hosts keeps a baseline per
+    external host the site links to (crawler/external.py) and what this run's probe showed."""
+    db["pages"].add_column("file_kind", str)
+    db["pages"].create_index(["site", "file_kind"])
+    db["external_hosts"].create(
+        {
+            "site": str,
+            "host": str,  # netloc_key: host[:port]
+            "url": str,  # the URL probed (the host's home page)
+            "first_seen": str,
+            "last_seen": str,
+            "last_run": int,
+            "resolved": int,
+            "answered": int,
+            "http_status": int,
+            "final_url": str,
+            "final_domain": str,  # registrable domain of final_url
+            "title": str,
+            "icp": str,
+            "parked": int,
+            "sensitive": str,  # JSON list of sensitive-list words on its home page
+            "error": str,
+            # The baseline: the first probe that resolved, from an earlier run than a change.
+            "base_run": int,
+            "base_resolved": int,
+            "base_final_domain": str,
+            "base_title": str,
+            "base_icp": str,
+        },
+        pk=("site", "host"),
+    )
+
+
+@migrations()
 def m018_review_scope(db: Database) -> None:
     """The review list in SQL (issue 14, part 1): each finding's current page count and home-page
     flag, each page's 责任单位 and 栏目, and each finding's pages per (责任单位, 栏目), kept by

@@ -11,7 +11,8 @@ from crawler.store import lifecycle
 
 KINDS = ("dead_link", "unverified_link", "wording", "privacy", "unavailable",
          # the inspection's veto items (crawler/inspection/)
-         "stale_column", "empty_column", "stale_home", "backdated", "page_standard")
+         "stale_column", "empty_column", "stale_home", "backdated", "page_standard",
+         "hidden_link", "external_changed")
 STATUSES = lifecycle.STATUSES
 
 # The stable JSONL fields, in order. Documented in README "Findings format".
@@ -51,7 +52,7 @@ def list_findings(
     for chunk_start in range(0, len(id_list), 500):
         chunk = id_list[chunk_start:chunk_start + 500]
         rows = db.query(
-            "SELECT o.*, p.final_url AS page_final_url, p.title AS page_title "
+            "SELECT o.*, p.final_url AS page_final_url, p.title AS page_title, p.file_kind AS file_kind "
             "FROM occurrences o JOIN findings f ON f.id = o.finding_id "
             "LEFT JOIN pages p ON p.url = o.page_url "
             f"WHERE o.finding_id IN ({','.join('?' * len(chunk))}) AND o.last_run = f.last_run "
@@ -67,8 +68,16 @@ def list_findings(
                     "attr": row["attr"],
                     "anchor": row["anchor"],
                     "is_home": bool(row["is_home"]),
+                    **({"attachment": True} if row["file_kind"] else {}),
                 }
             )
+    files = {o["page"] for found in occ.values() for o in found if o.get("attachment")}
+    if files:
+        linked = linked_from(db, files)
+        for found in occ.values():
+            for o in found:
+                if o.get("attachment"):
+                    o["linked_from"] = linked.get(o["page"], [])
     out = []
     for f in findings:
         occurrences = occ.get(f["id"], [])
@@ -78,6 +87,20 @@ def list_findings(
         record["home_page"] = any(o["is_home"] for o in occurrences)
         record["detail"] = json.loads(f["detail"]) if f.get("detail") else None
         out.append(record)
+    return out
+
+
+def linked_from(db: Database, targets: set[str]) -> dict[str, list[str]]:
+    """The pages that link to each of ``targets`` (attachments), as of their last read."""
+    out: dict[str, list[str]] = {}
+    ordered = sorted(targets)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start:start + 500]
+        for target, page in db.execute(
+            "SELECT o.target, o.page_url FROM outlinks o JOIN pages p ON p.url = o.page_url "
+            f"WHERE o.target IN ({','.join('?' * len(chunk))}) ORDER BY p.is_home DESC, o.page_url", chunk,
+        ).fetchall():
+            out.setdefault(target, []).append(page)
     return out
 
 

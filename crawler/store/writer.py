@@ -5,24 +5,30 @@ from __future__ import annotations
 import json
 import os
 import time
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
 from crawler.items import LinkCheck, Page
 from crawler.store.db import now, transaction
+from crawler.store.external import host_rows, write_hosts
 from crawler.store.keys import text_key
+
+if TYPE_CHECKING:
+    from crawler.external import HostSeen
 
 _PAGE_SQL = """
 INSERT INTO pages (url, site, final_url, status, title, content_type, encoding, depth, is_home,
                    content_hash, etag, last_modified, checked_with, first_seen, last_seen, last_run,
-                   read_full, partial, gone_runs)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)
+                   read_full, partial, file_kind, gone_runs)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)
 ON CONFLICT(url) DO UPDATE SET site=excluded.site, final_url=excluded.final_url,
   status=excluded.status, title=excluded.title, content_type=excluded.content_type,
   encoding=excluded.encoding, depth=excluded.depth, is_home=excluded.is_home,
   content_hash=excluded.content_hash, etag=excluded.etag, last_modified=excluded.last_modified,
   checked_with=excluded.checked_with, last_seen=excluded.last_seen, last_run=excluded.last_run,
-  read_full=excluded.read_full, partial=excluded.partial, gone_runs=0
+  read_full=excluded.read_full, partial=excluded.partial,
+  file_kind=COALESCE(excluded.file_kind, pages.file_kind), gone_runs=0
 """
 _LINK_SQL = """
 INSERT INTO links (url, site, internal, outcome, category, http_status, error, final_url, method,
@@ -70,7 +76,11 @@ class RunWriter:
         self._hits: list[tuple[str, list, str]] = []
         self._unchanged: list[str] = []
         self._snapshots: list[tuple[str, bytes]] = []
+        self._files: list[tuple[str | None, str | None, str]] = []  # (kind, problem, url)
+        self._unchanged_files: list[str] = []
+        self._hosts: list[HostSeen] = []
         self.pages_written = 0
+        self.attachments_written = 0
         self.links_written = 0
         started = now()
         self.run_id: int = db["runs"].insert(
@@ -91,9 +101,9 @@ class RunWriter:
         self._links.append(link)
         self._maybe_flush()
 
-    def page_unchanged(self, url: str) -> None:
+    def page_unchanged(self, url: str, attachment: bool = False) -> None:
         """The page (url_key) is as last time: it is seen in this run, its hits stand."""
-        self._unchanged.append(url)
+        (self._unchanged_files if attachment else self._unchanged).append(url)
         self._maybe_flush()
 
     def set_page_hits(self, page_url: str, hits: list, checked_with: str = "",
@@ -110,20 +120,34 @@ class RunWriter:
             self._snapshots.append((page_url, snapshot))
         self._maybe_flush()
 
+    def set_file(self, url: str, kind: str | None, problem: str | None) -> None:
+        """What reading an attachment gave: its type, and why it was not read (then it
+        counts as not read whole, so its findings stay as they were)."""
+        self._files.append((kind, problem, url))
+        self._maybe_flush()
+
+    def add_host(self, seen: HostSeen) -> None:
+        """A probe of an external host's home page (crawler/external.py)."""
+        self._hosts.append(seen)
+        self._maybe_flush()
+
     def _maybe_flush(self) -> None:
-        pending = len(self._pages) + len(self._links) + len(self._hits) + len(self._unchanged)
+        pending = (len(self._pages) + len(self._links) + len(self._hits) + len(self._unchanged)
+                   + len(self._files) + len(self._hosts) + len(self._unchanged_files))
         if pending >= self.batch_size or time.monotonic() - self._last_flush >= self.max_delay:
             self.flush()
 
     def flush(self) -> None:
         self._last_flush = time.monotonic()
-        if not (self._pages or self._links or self._hits or self._unchanged):
+        if not (self._pages or self._links or self._hits or self._unchanged or self._files or self._hosts
+                or self._unchanged_files):
             return
         ts = now()
         run, site = self.run_id, self.site
         pages, links, hits, unchanged = self._pages, self._links, self._hits, self._unchanged
-        snapshots = self._snapshots
+        snapshots, files, hosts, same_files = self._snapshots, self._files, self._hosts, self._unchanged_files
         self._pages, self._links, self._hits, self._unchanged, self._snapshots = [], [], [], [], []
+        self._files, self._hosts, self._unchanged_files = [], [], []
         with transaction(self.db):
             conn = self.db.conn
             conn.executemany(
@@ -132,7 +156,7 @@ class RunWriter:
                     (p.url, site, p.final_url, p.status, p.title, p.content_type, p.encoding,
                      # checked_with is set when the page's text-check results are written
                      p.depth, int(p.is_home), p.content_hash, p.etag, p.last_modified, "",
-                     ts, ts, run, int(p.partial is None), p.partial)
+                     ts, ts, run, int(p.partial is None), p.partial, "file" if p.attachment else None)
                     for p in pages
                 ],
             )
@@ -170,13 +194,21 @@ class RunWriter:
             )
             conn.executemany(
                 "UPDATE pages SET last_seen = ?, last_run = ? WHERE url = ?",
-                [(ts, run, url) for url in unchanged],
+                [(ts, run, url) for url in [*unchanged, *same_files]],
             )
+            conn.executemany(
+                "UPDATE pages SET file_kind = COALESCE(?, file_kind), read_full = ? IS NULL, partial = ? "
+                "WHERE url = ?", [(kind, problem, problem, url) for kind, problem, url in files])
+            if hosts:
+                write_hosts(self.db, host_rows(hosts, site, run, ts))
+            # Attachments are not pages: the page count (and the shrink check) leaves them out.
+            read = sum(1 for p in pages if not p.attachment) + len(unchanged)
             conn.execute(
                 "UPDATE runs SET pages = pages + ?, links = links + ? WHERE id = ?",
-                (len(pages) + len(unchanged), len(links), run),
+                (read, len(links), run),
             )
-        self.pages_written += len(pages) + len(unchanged)
+        self.pages_written += read
+        self.attachments_written += len(pages) + len(unchanged) - read + len(same_files)
         self.links_written += len(links)
 
     def _write_facts(self, conn, pages: list[Page], ts: str) -> None:

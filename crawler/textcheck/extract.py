@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import lxml.html
 from lxml import etree
@@ -175,6 +175,8 @@ class PageText:
     fields: list[tuple[str, str]]  # (field, text) for the non-empty fields
     published: dt.date | None  # PubDate meta, else the 发布时间 line (see dates.py)
     lists: tuple[PersonalList, ...] = ()
+    # The parsed page, for checks that read its markup too (hidden links, crawler/hidden.py)
+    root: etree._Element | None = field(default=None, compare=False, repr=False)
 
 
 _NAME_HEADER = "姓名"
@@ -238,7 +240,7 @@ def read_page(html: str) -> PageText:
     ]
     # Tables are read only on a page that names a 姓名 column at all (most never do).
     lists = personal_lists(root) if _NAME_HEADER in body_text else ()
-    return PageText([(name, text) for name, text in fields if text], page_date(metas, body_text), lists)
+    return PageText([(name, text) for name, text in fields if text], page_date(metas, body_text), lists, root)
 
 
 def extract_visible(html: str) -> list[tuple[str, str]]:

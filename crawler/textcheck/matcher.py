@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -132,6 +133,10 @@ class TextChecker:
     def check_pages(self, pages: list[str], date: dt.date | None = None) -> list[list[Hit]]:
         """check_html of each page, the inferred checks run once for all of them: a batch of
         pages costs their fixed set-up once (about 0.2 ms a call)."""
+        return [hits for _page, hits in self.read_pages(pages, date)]
+
+    def read_pages(self, pages: list[str], date: dt.date | None = None) -> list[tuple[PageText, list[Hit]]]:
+        """check_pages, with what was read of each page (its text, date and parsed tree)."""
         texts, read = [], []
         for html in pages:
             page = read_page(html)
@@ -141,16 +146,21 @@ class TextChecker:
         found = self._check(texts)
         for page, hits in zip(read, found, strict=True):
             hits.extend(_list_hit(page, found_list) for found_list in page.lists)
-        return found
+        return list(zip(read, found, strict=True))
 
     def check_pieces(self, pieces: list[tuple[str, str]], tables: list[list[list[str]]] = (),
-                     date: dt.date | None = None) -> list[Hit]:
+                     date: dt.date | None = None,
+                     locate: Callable[[int, int], str] | None = None) -> list[Hit]:
         """Hits in the text of an attachment given as (where, text) pieces (第3页, 名单!第4行),
         field ``attachment``, each context led by where it is; ``tables``: its sheets' rows,
-        for name lists. One inferred search for all the pieces."""
+        for name lists. One inferred search for all the pieces.
+
+        ``locate(i, offset)``: a finer place for a hit at ``offset`` of piece ``i`` (a
+        spreadsheet's cell, 名单!C4) than the piece's own ``where``."""
         found = self._check([[(text, FIELD_ATTACHMENT, date)] for _where, text in pieces])
-        hits = [replace(h, context=f"〔{where}〕{h.context}")
-                for (where, _text), piece_hits in zip(pieces, found, strict=True) for h in piece_hits]
+        hits = [replace(h, context=f"〔{locate(i, h.start) if locate else where}〕{h.context}")
+                for i, ((where, _text), piece_hits) in enumerate(zip(pieces, found, strict=True))
+                for h in piece_hits]
         for rows in tables:
             if (one := personal_list(rows)) is not None:
                 hits.append(replace(_list_hit(PageText([], None), one), field=FIELD_ATTACHMENT))
