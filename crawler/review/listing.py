@@ -36,6 +36,7 @@ from crawler.store.queries import FIELDS
 from crawler.store.scope import OwnerMatcher
 from crawler.store.sites import UNASSIGNED, SiteInfo, load_sites
 from crawler.store.template import TEMPLATE_LABEL
+from crawler.textcheck.privacy import mask_personal
 
 # Tabs of the screen, in order: (kind, label). 待核实链接 is kept apart from 错链; then the
 # inspection's veto items (crawler/inspection/) and the watch's 网站无法访问.
@@ -217,6 +218,9 @@ def hydrate(db: Database, ids: list[int], scope: query.Scope, sites: query.Sites
         shown = _shown(db, row, scope, sites, owners, limit, offset)
         record = {name: row.get(name) for name in FIELDS}
         record["detail"] = json.loads(row["detail"]) if row.get("detail") else None
+        if record["kind"] == "privacy":  # stored masked; a database from before masking is not
+            for name in ("text", "context"):
+                record[name] = mask_personal(record[name]) if record[name] else record[name]
         record["home_page"] = bool(row["on_home"])
         record["occurrences"] = shown
         record["pages"] = [p["page"] for p in shown]
