@@ -26,6 +26,7 @@ SUMMARY_FIELDS = (
     "run_id", "site", "status", "reason", "pages", "links", "dead_links", "unverified_links",
     "wording", "privacy", "new_findings", "rectified", "reopened", "unverified", "started_at",
     "finished_at", "duration_s", "failed", "scorecard",
+    "hidden_links", "external_changed", "attachments", "unread_attachments",
 )
 REASON_LABELS = {
     "max_pages": "达到页面数上限",
@@ -93,6 +94,11 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"错链/死链：{g('dead_links', 0)}  待核实链接：{g('unverified_links', 0)}",
         f"错敏词：{g('wording', 0)}",
         f"隐私信息：{g('privacy', 0)}",
+        *([f"暗链：{g('hidden_links', 0)}  外链异常：{g('external_changed', 0)}"]
+          if g("hidden_links") or g("external_changed") else []),
+        # (url, why) of each attachment not read: counted here, listed in the run summary
+        *([f"附件：{g('attachments')}（未检查 {len(g('unread_attachments') or [])}）"]
+          if g("attachments") else []),
     ]
     if not complete:
         lines.append("本次巡检不完整，未将任何问题标记为已整改。")

@@ -41,9 +41,10 @@ def test_a_page_that_fails_makes_the_run_incomplete_and_rectifies_nothing(serve,
 
 
 def test_a_link_check_that_fails_makes_the_run_incomplete(serve, db_path):
-    portal = serve({"/": Reply(body=page("首页", '<a href="/x.pdf">附件</a>', footer=False)),
-                    "/x.pdf": Reply(body=b"%PDF", content_type="application/pdf")})
-    proc = _crawl_failing(portal.url, db_path, "crawler.spiders.portal.PortalSpider.parse_check", "/x.pdf")
+    # An image: only checked (an internal attachment is fetched whole, parse_attachment).
+    portal = serve({"/": Reply(body=page("首页", '<img src="/x.png" alt="图">', footer=False)),
+                    "/x.png": Reply(body=b"\x89PNG", content_type="image/png")})
+    proc = _crawl_failing(portal.url, db_path, "crawler.spiders.portal.PortalSpider.parse_check", "/x.png")
     assert proc.returncode == 3, proc.stderr[-3000:]
     assert "incomplete (check_failed)" in proc.stderr
 

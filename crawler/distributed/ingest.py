@@ -170,6 +170,8 @@ def _copy_run(src: sqlite3.Connection, dst: sqlite3.Connection, sr: ShardRun) ->
                   "page_url IN (SELECT page_url FROM page_facts WHERE site = :site AND run_id = :run)",
                   p, remap=remap)
     copy_rows(src, dst, "snapshots", f"run_id = :run AND {ran}", p, remap=remap)
+    # The external hosts the run probed, each with its baseline (external_changed findings).
+    copy_rows(src, dst, "external_hosts", "site = :site AND last_run = :run", p, remap=remap)
     return new
 
 

@@ -25,6 +25,7 @@ SEED_TABLES: tuple[tuple[str, str], ...] = (
     ("findings", "site = :site"),
     ("occurrences", "finding_id IN (SELECT id FROM findings WHERE site = :site)"),
     ("whitelist", "1"),
+    ("external_hosts", "site = :site"),  # each external host's baseline (crawler/external.py)
 )
 
 # Columns that hold a run id, per table: a shard's run gets a new id in the central database.
@@ -34,6 +35,7 @@ RUN_COLUMNS: dict[str, tuple[str, ...]] = {
     "page_facts": ("run_id",),
     "list_items": ("first_run",),
     "snapshots": ("run_id",),
+    "external_hosts": ("last_run", "base_run"),
 }
 
 

@@ -137,6 +137,7 @@ class PortalSpider(Spider):
         self.probe_hosts = cfg.external_hosts and text_checks
         self._probed: set[str] = set()  # external hosts whose home page is fetched this run
         self._probes: list[Request] = []  # probes to send with the next link yielded
+        self._awaiting_bot: dict[str, Response] = {}  # start pages read once Baiduspider's copy came
         self.seen: set[str] = set()
         self._too_deep: dict[str, str] = {}  # key -> URL of pages turned away at the depth bound
         self._keys: dict[str, str] = {}  # absolute URL -> url_key, links repeat across pages
@@ -440,7 +441,9 @@ class PortalSpider(Spider):
 
     def _bot_request(self, response: Response) -> Request:
         meta = {"duwang_key": response.meta["duwang_key"], "duwang_kind": BOT, "duwang_depth": 0,
-                "duwang_internal": True, "duwang_page": response}
+                "duwang_internal": True}
+        # The page waits here, not in meta: a request that spills to the disk queue is pickled.
+        self._awaiting_bot[response.meta["duwang_key"]] = response
         return CrawlRequest(response.url, headers={"User-Agent": SEARCH_ENGINE_AGENT},
                             callback=self.parse_as_bot, errback=self.on_error, dont_filter=True, priority=1,
                             meta=meta)
@@ -448,13 +451,14 @@ class PortalSpider(Spider):
     def parse_as_bot(self, response: Response) -> Iterable[object]:
         if response.status == 200 and isinstance(response, HtmlResponse):
             self.crawler.stats.inc_value("duwang/cloaking/fetched")
-            yield from self._after_bot(response.meta["duwang_page"], (response.body, response.encoding), None)
+            yield from self._after_bot(response.meta["duwang_key"], (response.body, response.encoding), None)
         else:
             failed = f"以搜索引擎身份访问首页得到 HTTP {response.status}"
-            yield from self._after_bot(response.meta["duwang_page"], None, failed)
+            yield from self._after_bot(response.meta["duwang_key"], None, failed)
 
-    def _after_bot(self, page: Response, as_bot: tuple[bytes, str] | None,
+    def _after_bot(self, key: str, as_bot: tuple[bytes, str] | None,
                    failed: str | None) -> Iterable[object]:
+        page = self._awaiting_bot.pop(key)
         page.meta["duwang_as_bot"] = as_bot
         if failed:
             self.crawler.stats.inc_value("duwang/cloaking/failed")
@@ -670,7 +674,7 @@ class PortalSpider(Spider):
         if meta["duwang_kind"] == BOT:
             verdict = classify_exception(failure.value, [request.url])
             failed = f"以搜索引擎身份访问首页失败（{verdict.category}）"
-            yield from self._after_bot(meta["duwang_page"], None, failed)
+            yield from self._after_bot(meta["duwang_key"], None, failed)
             return
         if meta["duwang_kind"] == HOST:
             verdict = classify_exception(failure.value, [*meta.get("redirect_urls", []), request.url])
