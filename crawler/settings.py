@@ -19,6 +19,8 @@ ROBOTSTXT_OBEY = False
 # Polite defaults for production government servers; --concurrency lifts them.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Scrapy's own downloader lets a host see more than that at once (crawler/downloader.py).
+DOWNLOADER = "crawler.downloader.PoliteDownloader"
 DOWNLOAD_DELAY = 0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5

@@ -116,6 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     _server_header: str | None = None
+    _counted = False
 
     def version_string(self) -> str:
         return self._server_header or super().version_string()
@@ -137,6 +138,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         portal = self.server.portal
+        portal._enter()
+        self._counted = True
+        try:
+            self._answer(portal)
+        finally:
+            self._uncount()
+
+    def _uncount(self) -> None:
+        # Counted until the reply starts to go out: once the client has it, it may send its
+        # next request before this thread gets here, and that is not two at once.
+        if self._counted:
+            self._counted = False
+            self.server.portal._leave()
+
+    def _answer(self, portal: PortalServer) -> None:
         path, query = _decode_target(self.path)
         full = f"{path}?{query}" if query else path
         portal._record(self.command, full)
@@ -159,6 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, reply: Reply) -> None:
         if reply.delay > 0:
             self.server.portal._stopping.wait(reply.delay)
+        self._uncount()
         if reply.reset:
             self._reset()
             return
@@ -265,6 +282,9 @@ class PortalServer:
         self.hits: collections.Counter[tuple[str, str]] = collections.Counter()
         # Ordered (method, path_with_query) log, for "HEAD then GET" assertions.
         self.log: list[tuple[str, str]] = []
+        # Requests being answered right now, and the most at once (politeness tests).
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._routes: dict[str, Route] = {}
         self._seq: collections.Counter[tuple[str, str]] = collections.Counter()
         self._lock = threading.Lock()
@@ -331,6 +351,16 @@ class PortalServer:
         with self._lock:
             self.hits.clear()
             self.log.clear()
+            self.peak_in_flight = self.in_flight
+
+    def _enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def _record(self, method: str, full_path: str) -> None:
         with self._lock:
