@@ -9,6 +9,7 @@ checker or much CPU: hidden links and cloaking (crawler/hidden.py), attachments'
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
@@ -26,6 +27,7 @@ from crawler.encoding import decode_html
 
 from .hits import Hit
 from .privacy import mask_personal
+from .shared import release, shared_executor
 from .wordlists import load_wordlists
 
 if TYPE_CHECKING:
@@ -62,6 +64,14 @@ _context = WorkerContext()
 
 
 def _new_checker(dirs: list[str]) -> TextChecker:
+    return checker_for(tuple(dirs))
+
+
+@functools.cache
+def checker_for(dirs: tuple[str, ...]) -> TextChecker:
+    """This process's checker for these wordlist folders, built once: the sites of one
+    process share it, and a process forked from one that built it (crawler/distributed/
+    preload.py) gets it built."""
     # Imported where the checks run: the crawl process need not load jieba.
     from .matcher import TextChecker
 
@@ -184,7 +194,7 @@ class CheckPool:
         self._local: TextChecker | None = None
         self._executor: ProcessPoolExecutor | None = None
         if workers > 0:
-            self._executor = ProcessPoolExecutor(
+            self._executor = shared_executor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
@@ -250,5 +260,5 @@ class CheckPool:
         self._send()
         self.collect(wait=True)
         if self._executor is not None:
-            self._executor.shutdown()
+            release(self._executor)
 
