@@ -179,3 +179,29 @@ def test_recheck_reads_attachments_and_hidden_links_as_the_crawl_does(nights):
     assert docx.result == "unreachable" and "文件" in docx.pages[0].detail
     assert xlsx.result == "still_there"
     assert hidden.result == "still_there"
+
+
+def test_the_finding_page_shows_where_in_the_file_and_the_pages_linking_to_it(nights, tmp_path):
+    import shutil
+
+    from crawler.review.app import create_app
+
+    db = tmp_path / "review.db"
+    shutil.copy(nights["db"], db)
+    client = create_app(db).test_client()
+    rows = {(r["category"], r["text"]): r["id"] for r in nights["rows_2"]}
+
+    def page(category: str, text: str) -> str:
+        return client.get(f"/finding/{rows[(category, text)]}").get_data(as_text=True)
+
+    listed = page("personal_list", "姓名与身份证号、手机号码名单（2 行）")
+    assert "Excel 表格" in listed and "链接到该附件的页面（2）" in listed
+    assert "/tzgg/a.html" in listed and "/tzgg/b.html" in listed
+    assert "快照</a>" not in listed  # an attachment has no snapshot: its place in the file instead
+    assert "Excel 表格，名单!C2" in page("id_number", "360426********0039")
+    assert files_portal.ID_B not in page("id_number", "360426********0039")  # masked
+    assert "PDF 文件，第1页" in page("typo", "一愁莫展")
+    hidden = page("hidden_link", f"http://{nights['alias']}/yl/1.html")
+    assert "暗链" in hidden and "隐藏的外部链接（暗链）" in hidden and "display:none" in hidden
+    parked = page("parked", nights["parked"])
+    assert "外链异常" in parked and "外部域名停放或待售" in parked
