@@ -1,8 +1,9 @@
 """Run crawls from Python: validate, lock the database, start Scrapy, return each run's summary.
 
 Several sites from one config file are crawled together in one process (Scrapy runs
-crawlers side by side; politeness is per host). One process per invocation: the reactor
-cannot be restarted.
+crawlers side by side; politeness is per host), except that sites of one server (sharing a
+host, or one `group`: crawler/groups.py) are crawled one after another. One process per
+invocation: the reactor cannot be restarted.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import gc
 import logging
 import math
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from scrapy.settings import Settings
 
 from crawler.config import CrawlConfig
 from crawler.errors import DuwangError
+from crawler.groups import lanes
 from crawler.siteconfig import Config, SiteConfig
 from crawler.spiders.portal import PortalSpider
 from crawler.store import open_db
@@ -57,6 +60,7 @@ class CrawlOptions:
     column_rules: list = field(default_factory=list)  # [[site.column]] (inspection.policy.ColumnRule)
     warn_days: int | None = None
     page_standard: bool | None = None
+    group: str | None = None  # sites of one server (crawler/groups.py)
     webhook: str | None = None
     webhook_style: str = "text"
     obey_robots: bool = False
@@ -88,6 +92,7 @@ def options_from_config(config: Config, site: SiteConfig, **overrides: Any) -> C
         column_rules=site.column_rules,
         warn_days=site.warn_days,
         page_standard=site.page_standard,
+        group=site.group,
         webhook=site.webhook,
         webhook_style=site.webhook_style,
     )
@@ -196,17 +201,46 @@ def run_crawls(all_opts: list[CrawlOptions]) -> list[SiteResult]:
         process = AsyncCrawlerProcess(base)
         logging.getLogger("scrapy").setLevel(all_opts[0].log_level)
         crawlers = []
-        for index, (opts, settings) in enumerate(zip(all_opts, all_settings, strict=True)):
+        for index, settings in enumerate(all_settings):
             if settings.getbool("DUWANG_DISK_QUEUE"):
                 # Past DUWANG_QUEUE_MEMORY_MAX, pending requests wait on disk (SpillingScheduler).
                 # The folder is removed after the run: the next run starts clean.
                 settings.set("JOBDIR", f"{queue_dir}/{index}", priority="cmdline")
-            crawler = Crawler(PortalSpider, settings)
-            process.crawl(crawler, url=opts.start_urls)
-            crawlers.append(crawler)
+            crawlers.append(Crawler(PortalSpider, settings))
+        # Sites of one server (a shared host, or one `group`) one after another; the rest side by side.
+        for lane in lanes(all_opts):
+            start_lane(process, [(crawlers[i], all_opts[i].start_urls) for i in lane])
         _tune_gc()
         process.start()
     return [_result(site, c) for site, c in zip(sites, crawlers, strict=True)]
+
+
+def start_lane(process: AsyncCrawlerProcess, lane: list[tuple[Crawler, list[str]]],
+               done: Callable[[int], None] | None = None) -> None:
+    """Crawl the lane's sites one after another in `process` (started or not).
+
+    Each next crawl starts from the done callback of the one before, so the process's
+    join() (which waits while any crawl is active) never sees the lane idle in between.
+    `done(k)` is called as the k-th site's crawl has ended, before the next starts. A crawl
+    stopped by a signal ends the lane: the sites after it are not started.
+    """
+
+    def start(k: int) -> None:
+        crawler, urls = lane[k]
+        task = process.crawl(crawler, url=urls)
+
+        def ended(_task) -> None:
+            try:
+                if done is not None:
+                    done(k)
+            finally:
+                # Stopped (Ctrl-C, SIGTERM): the lane's other sites are not started.
+                if k + 1 < len(lane) and crawler.stats.get_value("finish_reason") != "shutdown":
+                    start(k + 1)
+
+        task.add_done_callback(ended)
+
+    start(0)
 
 
 def _tune_gc() -> None:

@@ -50,6 +50,7 @@ class SiteConfig:
     template_owner: str | None = None  # 责任单位 of template (公共区域) findings; None: 网站管理单位
     attachment_max_mb: float | None = None  # larger attachments are not read; None: 20
     hidden_link_allow: list[str] = field(default_factory=list)  # domains whose links may be hidden
+    group: str | None = None  # sites of one server: crawled one after another, as one job
 
 
 @dataclass
@@ -95,6 +96,7 @@ _SITE_KEYS: dict[str, str] = {
     "column": "array of tables [[site.column]] with prefix, name, type, window_days",
     "warn_days": "whole number of days (0 or more)",
     "page_standard": "true or false (default: judged when the home page shows a page tag or 网站标识码)",
+    "group": "non-empty text: sites of one server share it, and are crawled one after another",
 }
 _COLUMN_KEYS = {"prefix": "URL prefix", "name": "text", "type": "column type",
                 "window_days": "positive whole number of days"}
@@ -178,7 +180,7 @@ def load_config(path: str | Path) -> Config:
     if not isinstance(defaults, dict):
         raise fail("defaults", "must be a table: [defaults]")
     for key in defaults:
-        if key not in _SITE_KEYS or key in ("name", "start_urls"):
+        if key not in _SITE_KEYS or key in ("name", "start_urls", "group"):
             raise fail(key, "not allowed in [defaults]", "defaults")
     sites_raw = data.get("site")
     if not isinstance(sites_raw, list) or not sites_raw:
@@ -316,6 +318,7 @@ def _site(raw: dict[str, Any], fail, base: Path) -> SiteConfig:
         column_rules=rules,
         warn_days=warn_days,
         page_standard=page_standard,
+        group=text("group"),
     )
 
 

@@ -102,7 +102,7 @@ def test_a_job_from_another_version_is_refused(serve, redis_url, tmp_path: Path)
     from rq import Queue
     from rq.job import Job
 
-    from crawler.distributed.jobs import QUEUE, crawl_site_job
+    from crawler.distributed.jobs import QUEUE, crawl_lane_job
     from crawler.runner import CrawlOptions
 
     url, _ = redis_url
@@ -110,8 +110,8 @@ def test_a_job_from_another_version_is_refused(serve, redis_url, tmp_path: Path)
     shards.mkdir()
     conn = Redis.from_url(url)
     opts = CrawlOptions(start_urls=["http://127.0.0.1:9/"], site="旧版本")
-    job = Queue(QUEUE, connection=conn).enqueue_call(crawl_site_job, args=(opts, "2026-12-01", "x.seed",
-                                                                           "0.0.1", "x"))
+    job = Queue(QUEUE, connection=conn).enqueue_call(crawl_lane_job, args=([opts], "2026-12-01", ["x.seed"],
+                                                                           "0.0.1", ["x"]))
     run_cli("worker", "--queue", url, "--shards", str(shards), "--burst", check_exit=0)
     job = Job.fetch(job.id, connection=conn)
     assert job.get_status() == "failed"

@@ -1,9 +1,11 @@
 """The RQ side (issue 17, many machines): the job a worker runs, and the coordinator that
-enqueues one job per site, waits, and ingests each shard as its job finishes.
+enqueues one job per lane (a site, or the sites of one server: crawler/groups.py), waits,
+and ingests each shard as its job finishes.
 
-Redis carries jobs and results only: a job names its seed and its shard by file name inside
-the shard directory, a filesystem every node mounts (each at its own path: `--shards`).
-RQ runs each job in a freshly forked work horse, so each crawl gets a fresh reactor.
+Redis carries jobs and results only: a job names its seeds and its shards by file name
+inside the shard directory, a filesystem every node mounts (each at its own path:
+`--shards`). RQ runs each job in a work horse forked from the worker, so each crawl gets a
+fresh reactor, and the worker has Scrapy and the text checker loaded already (preload.py).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from pathlib import Path
 
 from crawler import __version__
 from crawler.distributed.ingest import ingest_one
-from crawler.distributed.local import prepare, result_of, site_hosts
+from crawler.distributed.local import CHECK_WORKERS, prepare, result_of
 from crawler.distributed.seed import export_seed
-from crawler.distributed.shard import crawl_shard, shard_name
+from crawler.distributed.shard import crawl_shards, shard_name
 from crawler.errors import DuwangError
+from crawler.groups import lanes
 from crawler.runner import CrawlError, CrawlOptions, SiteResult
 from crawler.store import open_db
 from crawler.store.lock import crawl_lock
@@ -59,45 +62,53 @@ def _shown(url: str) -> str:
     return url
 
 
-def job_id(night: str, site: str) -> str:
-    """One job per site and night: enqueuing the night again finds the same jobs."""
-    return f"duwang-{night}-{hashlib.sha1(site.encode()).hexdigest()[:16]}"
+def job_id(night: str, sites: list[str]) -> str:
+    """One job per lane and night: enqueuing the night again finds the same jobs."""
+    return f"duwang-{night}-{hashlib.sha1(chr(0).join(sites).encode()).hexdigest()[:16]}"
 
 
 def fingerprint(opts: CrawlOptions) -> str:
     return load_wordlists([Path(d) for d in opts.wordlists]).fingerprint()
 
 
-def crawl_site_job(opts: CrawlOptions, night: str, seed: str, version: str, wordlists: str) -> dict:
-    """The job: crawl one site into a shard in this worker's shard directory; return its name.
+def crawl_lane_job(lane: list[CrawlOptions], night: str, seeds: list[str], version: str,
+                   wordlists: list[str]) -> list[dict]:
+    """The job: crawl a lane's sites (one site, or the sites of one server one after another:
+    crawler/groups.py), each into a shard in this worker's shard directory; return their names.
 
-    Runs in RQ's work horse; the shard directory is this worker's (DUWANG_SHARDS, set by
-    `duwang worker --shards`).
+    Runs in RQ's work horse, forked from the worker that preloaded Scrapy and the text
+    checker; the shard directory is this worker's (DUWANG_SHARDS, set by `duwang worker
+    --shards`).
     """
     import os
 
     if version != __version__:
         raise JobRefused(f"job from duwang {version}, this worker runs {__version__}: upgrade both alike")
-    mine = fingerprint(opts)
-    if wordlists != mine:
-        raise JobRefused(f"job made with wordlists {wordlists}, this worker has {mine}: "
-                         "give every node the same wordlists")
+    for opts, theirs in zip(lane, wordlists, strict=True):
+        mine = fingerprint(opts)
+        if theirs != mine:
+            raise JobRefused(f"job made with wordlists {theirs}, this worker has {mine}: "
+                             "give every node the same wordlists")
+        opts.extra_settings = {**CHECK_WORKERS, **opts.extra_settings}
     shard_dir = Path(os.environ["DUWANG_SHARDS"])
-    outcome = crawl_shard(opts, shard_dir, night, shard_dir / seed)
-    return {"site": outcome.site, "shard": Path(outcome.shard).name if outcome.shard else None,
-            "error": outcome.error, "host": os.uname().nodename}
+    outcomes = crawl_shards(lane, shard_dir, night, [shard_dir / seed for seed in seeds])
+    return [{"site": o.site, "shard": Path(o.shard).name if o.shard else None, "error": o.error,
+             "host": os.uname().nodename} for o in outcomes]
 
 
 @dataclass
 class _Active:
-    index: int
+    lane: list[int]
     job_id: str
-    hosts: set[str]
 
 
 def run_queued(all_opts: list[CrawlOptions], queue_url: str, shards: str, *, retries: int = 0,
                timeout: int = JOB_TIMEOUT, poll: float = 0.5) -> list[SiteResult]:
-    """The coordinator: enqueue one job per site, ingest each shard as its job finishes."""
+    """The coordinator: enqueue one job per lane, ingest its shards as the job finishes.
+
+    Lanes never share a host (crawler/groups.py), so every job is enqueued at once and
+    two jobs never crawl one host at the same time, whichever workers take them.
+    """
     from redis.exceptions import RedisError
     from rq import Queue, Retry
     from rq.exceptions import NoSuchJobError
@@ -116,42 +127,45 @@ def run_queued(all_opts: list[CrawlOptions], queue_url: str, shards: str, *, ret
     results: dict[int, SiteResult] = {}
     try:
         with crawl_lock(db_path):
-            pending = list(range(len(all_opts)))
             active: list[_Active] = []
-            while pending or active:
-                busy = set().union(*(a.hosts for a in active)) if active else set()
-                for i in list(pending):
-                    hosts = site_hosts(all_opts[i])
-                    if hosts & busy:
-                        continue  # politeness: one job per host at a time
-                    jid = job_id(night, sites[i])
+            for lane in lanes(all_opts):
+                names = [sites[i] for i in lane]
+                jid = job_id(night, names)
+                lane_seeds = []
+                for i in lane:
                     seed = f"{shard_name(sites[i], night)}.seed"
                     export_seed(db_path, sites[i], seeds / seed)
-                    try:
-                        old = Job.fetch(jid, connection=conn)
-                        old.delete()  # a job of tonight from an earlier, stopped coordinator
-                    except NoSuchJobError:
-                        pass
-                    queue.enqueue_call(
-                        crawl_site_job, args=(all_opts[i], night, f"seeds/{seed}", __version__,
-                                              fingerprint(all_opts[i])),
-                        job_id=jid, timeout=timeout, result_ttl=RESULT_TTL, failure_ttl=RESULT_TTL,
-                        description=f"duwang crawl {sites[i]}", meta={"site": sites[i]},
-                        retry=Retry(max=retries) if retries else None)
-                    active.append(_Active(i, jid, hosts))
-                    busy |= hosts
-                    pending.remove(i)
+                    lane_seeds.append(f"seeds/{seed}")
+                try:
+                    old = Job.fetch(jid, connection=conn)
+                    old.delete()  # a job of tonight from an earlier, stopped coordinator
+                except NoSuchJobError:
+                    pass
+                queue.enqueue_call(
+                    crawl_lane_job, args=([all_opts[i] for i in lane], night, lane_seeds, __version__,
+                                          [fingerprint(all_opts[i]) for i in lane]),
+                    job_id=jid, timeout=timeout * len(lane), result_ttl=RESULT_TTL,
+                    failure_ttl=RESULT_TTL, description=f"duwang crawl {', '.join(names)}",
+                    meta={"site": ", ".join(names), "sites": names},
+                    retry=Retry(max=retries) if retries else None)
+                active.append(_Active(lane, jid))
+            while active:
                 for a in list(active):
                     job = Job.fetch(a.job_id, connection=conn)
                     status = job.get_status()
                     if status == "finished":
-                        results[a.index] = _ingest(db, shard_dir, sites[a.index], job.return_value())
+                        values = job.return_value() or []
+                        for n, i in enumerate(a.lane):
+                            value = values[n] if n < len(values) else None
+                            results[i] = _ingest(db, shard_dir, sites[i], value)
                     elif status in ("failed", "stopped", "canceled"):  # a retry is queued, not failed
-                        results[a.index] = SiteResult(sites[a.index], None, _why(job))
+                        for i in a.lane:
+                            results[i] = SiteResult(sites[i], None, _why(job))
                     else:
                         continue
                     active.remove(a)
-                time.sleep(poll)
+                if active:
+                    time.sleep(poll)
     except RedisError as exc:
         raise QueueError(f"lost the queue at {_shown(queue_url)}: {exc}") from None
     finally:
@@ -213,7 +227,12 @@ def run_worker(queue_url: str, shards: str, slots: int, burst: bool) -> int:
 def _work(queue_url: str, burst: bool) -> int:
     from rq import Queue, Worker
 
+    from crawler.distributed.preload import preload
+
     conn = connect(queue_url)
+    # RQ forks a work horse per job from this process: load Scrapy and the text checker
+    # (the built-in wordlists; a job's extra ones are built in its horse) once, here.
+    preload()
     worker = Worker([Queue(QUEUE, connection=conn)], connection=conn)
     worker.work(burst=burst, logging_level="WARNING")
     return worker.successful_job_count

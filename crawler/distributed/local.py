@@ -1,42 +1,50 @@
-"""`duwang crawl --config FILE --workers N`: N site crawls at a time on this machine, each in
-its own process and shard; this process is the one writer of the database and ingests each
-shard as its crawl ends. No Redis.
+"""`duwang crawl --config FILE --workers N`: N lanes at a time on this machine, each in its
+own process, each site into its own shard; this process is the one writer of the database
+and ingests each shard as soon as it is published. No Redis.
 
-Politeness: two crawls never run against the same host at once (a site waits while
-another site sharing one of its hosts is crawled).
+A lane (crawler/groups.py) is a site, or the sites of one server (sharing a host, or one
+`group`) crawled one after another in one process: two processes never crawl one host at
+once.
+
+Start-up: this process imports Scrapy and builds the text checker once (preload.py), then
+forks each lane's process from itself, which starts crawling at once and checks its pages
+itself (the N processes are the parallelism). Where fork is not available, each process is
+spawned and pays the start-up itself.
 """
 
 from __future__ import annotations
 
 import datetime
 import multiprocessing
+import os
 import queue
 import tempfile
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.distributed.ingest import ingest_one
 from crawler.distributed.seed import export_seed
-from crawler.distributed.shard import ShardOutcome, crawl_shard
+from crawler.distributed.shard import ShardOutcome, crawl_shards
 from crawler.errors import DuwangError
+from crawler.groups import lanes
 from crawler.runner import CrawlError, CrawlOptions, SiteResult, build_settings
 from crawler.store import open_db
 from crawler.store.lock import crawl_lock
 from crawler.textcheck import load_wordlists
-from crawler.urls import netloc_key, validate_start_url
+from crawler.urls import validate_start_url
 
-
-def site_hosts(opts: CrawlOptions) -> set[str]:
-    """The hosts a site's crawl requests from, for politeness across processes."""
-    return {netloc_key(u) for u in opts.start_urls} | {h.lower() for h in opts.extra_hosts}
+# How a lane's process checks its pages: in itself (0), unless the user set
+# DUWANG_CHECK_WORKERS. The processes are the parallelism; a check worker per process
+# would cost its own start-up and compete with the other crawls for the same cores.
+CHECK_WORKERS = {"DUWANG_CHECK_WORKERS": 0}
 
 
 @dataclass
 class _Running:
-    index: int
+    lane: list[int]
     process: multiprocessing.process.BaseProcess
-    hosts: set[str]
+    reported: set[int] = field(default_factory=set)  # sites of the lane with a result
 
 
 def prepare(all_opts: list[CrawlOptions]) -> tuple[str, list[str]]:
@@ -58,8 +66,16 @@ def prepare(all_opts: list[CrawlOptions]) -> tuple[str, list[str]]:
     return db_path, sites
 
 
+def start_method() -> str:
+    """'fork' (children of a preloaded parent) where the platform has it, else 'spawn'.
+    DUWANG_START_METHOD=spawn forces the old way (each child starts Python afresh)."""
+    wanted = os.environ.get("DUWANG_START_METHOD", "fork")
+    return wanted if wanted in multiprocessing.get_all_start_methods() else "spawn"
+
+
 def run_local(all_opts: list[CrawlOptions], workers: int, shards: str | None = None) -> list[SiteResult]:
-    """Crawl every site, `workers` at a time, each in its own process; one result per site.
+    """Crawl every site, `workers` lanes at a time, each lane in its own process; one result
+    per site.
 
     `shards`: a folder to publish the shards in and keep them (default: a temporary one).
     """
@@ -68,62 +84,71 @@ def run_local(all_opts: list[CrawlOptions], workers: int, shards: str | None = N
     if workers < 1:
         raise CrawlError(f"--workers must be at least 1, got {workers}")
     db_path, sites = prepare(all_opts)
+    for opts in all_opts:
+        opts.extra_settings = {**CHECK_WORKERS, **opts.extra_settings}
     night = datetime.date.today().isoformat()
+    method = start_method()
+    if method == "fork":
+        from crawler.distributed.preload import preload
+
+        preload([o.wordlists for o in all_opts],
+                text_checks=any(build_settings(o).getbool("DUWANG_TEXTCHECK_ENABLED") for o in all_opts))
+    ctx = multiprocessing.get_context(method)
     db = open_db(db_path)
     results: dict[int, SiteResult] = {}
-    ctx = multiprocessing.get_context("spawn")
     outcomes = ctx.Queue()
     try:
         with crawl_lock(db_path), tempfile.TemporaryDirectory(prefix="duwang-shards-") as tmp:
             shard_dir = Path(shards) if shards else Path(tmp)
-            pending = list(range(len(all_opts)))
+            pending = lanes(all_opts)
             running: list[_Running] = []
-            got: dict[int, ShardOutcome] = {}
             while pending or running:
-                busy = set().union(*(r.hosts for r in running)) if running else set()
-                for i in list(pending):
-                    if len(running) >= workers:
-                        break
-                    hosts = site_hosts(all_opts[i])
-                    if hosts & busy:
-                        continue  # a crawl of one of its hosts is running: wait for it
-                    seed = export_seed(db_path, sites[i], Path(tmp) / f"seed-{i}.db")
-                    proc = ctx.Process(target=_child, args=(i, all_opts[i], str(shard_dir), night,
-                                                            str(seed), outcomes), daemon=False)
+                # A lane whose every site is published no longer counts: its process is
+                # only ending, and the next lane can start now.
+                while pending and sum(len(r.reported) < len(r.lane) for r in running) < workers:
+                    lane = pending.pop(0)
+                    seeds = [str(export_seed(db_path, sites[i], Path(tmp) / f"seed-{i}.db")) for i in lane]
+                    # The parent's open database is never used by a forked child, which ends
+                    # with os._exit (multiprocessing's way): nothing of it is closed there.
+                    proc = ctx.Process(target=_child, args=(lane, [all_opts[i] for i in lane],
+                                                            str(shard_dir), night, seeds, outcomes))
                     proc.start()
-                    running.append(_Running(i, proc, hosts))
-                    busy |= hosts
-                    pending.remove(i)
-                _collect(outcomes, got)
+                    running.append(_Running(lane, proc))
+                _collect(db, sites, outcomes, running, results, wait=0.2)
                 for r in list(running):
                     if r.process.is_alive():
                         continue
                     r.process.join()
-                    _collect(outcomes, got, wait=r.index not in got and r.process.exitcode == 0)
+                    if r.process.exitcode == 0 and len(r.reported) < len(r.lane):
+                        _collect(db, sites, outcomes, running, results, wait=5)  # still in the pipe
+                    for i in r.lane:
+                        if i not in r.reported:
+                            results[i] = SiteResult(sites[i], None, f"the crawl process died (exit code "
+                                                    f"{r.process.exitcode}); nothing was ingested, its "
+                                                    "findings stay as they were")
                     running.remove(r)
-                    results[r.index] = _ingested(db, sites[r.index], got.get(r.index), r.process.exitcode)
-                if running:
-                    running[0].process.join(0.2)
     finally:
         db.close()
         outcomes.close()
     return [results[i] for i in range(len(all_opts))]
 
 
-def _collect(outcomes, got: dict[int, ShardOutcome], wait: bool = False) -> None:
+def _collect(db, sites: list[str], outcomes, running: list[_Running], results: dict[int, SiteResult],
+             wait: float) -> None:
+    """Ingest every shard published so far (waiting up to `wait` seconds for the first)."""
     while True:
         try:
-            index, outcome = outcomes.get(timeout=5 if wait else 0.01)
+            index, outcome = outcomes.get(timeout=wait)
         except queue.Empty:
             return
-        got[index] = outcome
-        wait = False
+        wait = 0.01
+        for r in running:
+            if index in r.lane:
+                r.reported.add(index)
+        results[index] = _ingested(db, sites[index], outcome)
 
 
-def _ingested(db, site: str, outcome: ShardOutcome | None, exitcode: int | None) -> SiteResult:
-    if outcome is None:
-        return SiteResult(site, None, f"the crawl process died (exit code {exitcode}); "
-                          "nothing was ingested, its findings stay as they were")
+def _ingested(db, site: str, outcome: ShardOutcome) -> SiteResult:
     if outcome.shard is None:
         return SiteResult(site, None, outcome.error or "the crawl published no shard")
     done = ingest_one(db, outcome.shard)
@@ -137,13 +162,23 @@ def result_of(site: str, summary, error: str | None) -> SiteResult:
     return SiteResult(site, summary, error)
 
 
-def _child(index: int, opts: CrawlOptions, shard_dir: str, night: str, seed: str, outcomes) -> None:
-    """A spawned process: crawl one site into a shard, publish it, say where it is."""
+def _child(lane: list[int], lane_opts: list[CrawlOptions], shard_dir: str, night: str,
+           seeds: list[str], outcomes) -> None:
+    """A lane's process: crawl its sites into shards, say where each is as it is published."""
+    told: set[int] = set()
+
+    def published(k: int, outcome: ShardOutcome) -> None:
+        told.add(k)
+        outcomes.put((lane[k], outcome))
+
     try:
-        outcome = crawl_shard(opts, shard_dir, night, seed)
-    except DuwangError as exc:
-        outcome = ShardOutcome(opts.site or "", None, str(exc))
-    except Exception as exc:  # a bug: say so in the parent's result, with the traceback in the log
-        traceback.print_exc()
-        outcome = ShardOutcome(opts.site or "", None, f"{type(exc).__name__}: {exc}")
-    outcomes.put((index, outcome))
+        crawl_shards(lane_opts, shard_dir, night, seeds, published)
+    except Exception as exc:
+        if isinstance(exc, DuwangError):
+            error = str(exc)
+        else:  # a bug: say so in the parent's result, with the traceback in the log
+            traceback.print_exc()
+            error = f"{type(exc).__name__}: {exc}"
+        for k, opts in enumerate(lane_opts):
+            if k not in told:
+                published(k, ShardOutcome(opts.site or "", None, error))

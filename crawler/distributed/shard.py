@@ -6,8 +6,9 @@ closed, the work file is copied with ``VACUUM INTO`` to a temporary name in the 
 directory, switched to a plain rollback journal, and renamed into place: a reader of the
 shard directory sees a whole shard or none, and never a WAL file.
 
-Call :func:`crawl_shard` in a fresh process (RQ's forked work horse, or a spawned process
-of ``crawl --workers N``): a Twisted reactor cannot be restarted.
+Call :func:`crawl_shard` or :func:`crawl_shards` (the sites of one lane, crawler/groups.py)
+in a fresh process (RQ's forked work horse, or a process forked by ``crawl --workers N``): a
+Twisted reactor cannot be restarted.
 """
 
 from __future__ import annotations
@@ -20,15 +21,21 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
 
 from crawler import __version__
+from crawler.distributed import preload
 from crawler.errors import DuwangError
 from crawler.runner import CrawlOptions, SiteResult, build_settings
 from crawler.store import now
+
+if TYPE_CHECKING:
+    from crawler.distributed.sitecrawl import Crawled
 
 META_KEY = "duwang/shard"  # the shard's own description, in its settings table
 
@@ -71,34 +78,67 @@ def settings_from(values: dict) -> Settings:
 def crawl_shard(opts: CrawlOptions, shard_dir: str | os.PathLike[str], night: str,
                 seed: str | os.PathLike[str] | None = None) -> ShardOutcome:
     """Crawl the site of `opts` into a shard and publish it in `shard_dir`."""
-    from crawler.distributed.sitecrawl import crawl_one
+    [outcome] = crawl_shards([opts], shard_dir, night, [seed])
+    return outcome
+
+
+def crawl_shards(lane: list[CrawlOptions], shard_dir: str | os.PathLike[str], night: str,
+                 seeds: list[str | os.PathLike[str] | None],
+                 published: Callable[[int, ShardOutcome], None] | None = None) -> list[ShardOutcome]:
+    """Crawl a lane's sites (crawler/groups.py) one after another, each into its own shard,
+    published in `shard_dir` as soon as its crawl has closed; `published(k, outcome)` is
+    told of each. One outcome per site: a site the lane never reached (it was stopped) has
+    no shard, and is told of last."""
+    from crawler.distributed.sitecrawl import crawl_lane
 
     shard_dir = Path(shard_dir)
     if not shard_dir.is_dir():
         raise ShardError(f"shard directory {shard_dir} does not exist")
-    site = opts.site or ""
     work_dir = Path(tempfile.mkdtemp(prefix="duwang-shard-"))
+    outcomes: dict[int, ShardOutcome] = {}
     try:
-        work = work_dir / "shard.db"
-        if seed is not None:
-            shutil.copyfile(seed, work)
-        opts.db_path = str(work)
-        values = crawl_settings(opts)
-        result, moved_to, fingerprint = crawl_one(opts)
-        site = result.site
-        if not _has_run(work, site):
-            return ShardOutcome(site, None, result.error or "the crawl did not start a run")
-        meta = {
-            "id": uuid.uuid4().hex, "site": site, "night": night, "version": __version__,
-            "fingerprint": fingerprint, "settings": values, "moved_to": moved_to,
-            "text_checked": settings_from(values).getbool("DUWANG_TEXTCHECK_ENABLED", True),
-            "error": None if result.incomplete else result.error, "crawled_at": now(),
-            "host": os.uname().nodename, "pid": os.getpid(),
-        }
-        path = publish(work, shard_dir, shard_name(site, night), meta)
-        return ShardOutcome(site, str(path), meta["error"])
+        values = []
+        for k, (opts, seed) in enumerate(zip(lane, seeds, strict=True)):
+            work = work_dir / f"shard-{k}.db"
+            if seed is not None:
+                shutil.copyfile(seed, work)
+            opts.db_path = str(work)
+            values.append(crawl_settings(opts))
+
+        def ended(k: int, crawled: Crawled) -> None:
+            try:
+                outcomes[k] = _publish_site(Path(lane[k].db_path), shard_dir, night, crawled, values[k])
+            except (OSError, sqlite3.Error) as exc:  # e.g. the shard directory is full or gone
+                outcomes[k] = ShardOutcome(crawled.result.site, None, f"cannot publish the shard: {exc}")
+            if published is not None:
+                published(k, outcomes[k])
+
+        crawl_lane(lane, ended)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
+    for k, opts in enumerate(lane):
+        if k not in outcomes:
+            outcomes[k] = ShardOutcome(opts.site or "", None, "the crawl was stopped before this site "
+                                       "was reached; its findings stay as they were")
+            if published is not None:
+                published(k, outcomes[k])
+    return [outcomes[k] for k in range(len(lane))]
+
+
+def _publish_site(work: Path, shard_dir: Path, night: str, crawled: Crawled, values: dict) -> ShardOutcome:
+    result = crawled.result
+    site = result.site
+    if not _has_run(work, site):
+        return ShardOutcome(site, None, result.error or "the crawl did not start a run")
+    meta = {
+        "id": uuid.uuid4().hex, "site": site, "night": night, "version": __version__,
+        "fingerprint": crawled.fingerprint, "settings": values, "moved_to": crawled.moved_to,
+        "text_checked": settings_from(values).getbool("DUWANG_TEXTCHECK_ENABLED", True),
+        "error": None if result.incomplete else result.error, "crawled_at": now(),
+        "host": os.uname().nodename, "pid": os.getpid(), "preloaded": preload.preloaded,
+    }
+    path = publish(work, shard_dir, shard_name(site, night), meta)
+    return ShardOutcome(site, str(path), meta["error"])
 
 
 def _has_run(work: Path, site: str) -> bool:
@@ -145,4 +185,5 @@ def outcome_line(outcome: ShardOutcome) -> str:
                       ensure_ascii=False)
 
 
-__all__ = ["META_KEY", "ShardError", "ShardOutcome", "SiteResult", "crawl_shard", "publish", "shard_name"]
+__all__ = ["META_KEY", "ShardError", "ShardOutcome", "SiteResult", "crawl_shard", "crawl_shards", "publish",
+           "shard_name"]

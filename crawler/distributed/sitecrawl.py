@@ -1,18 +1,22 @@
-"""One site's crawl in this process, as ``runner.run_crawls`` does it for one site, keeping
+"""One lane's crawl in this process (a site, or the sites of one server one after another:
+crawler/groups.py), as ``runner.run_crawls`` does it, each site into its own database, keeping
 what ingest needs from the spider (the hosts the site moved to) and the wordlists'
 fingerprint. Kept beside run_crawls rather than inside it: run_crawls returns summaries
 only, and the shard path must not change the single-process path."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 
-from crawler.runner import CrawlOptions, SiteResult, _result, _tune_gc, build_settings
+from crawler.runner import CrawlOptions, SiteResult, _result, _tune_gc, build_settings, start_lane
 from crawler.spiders.portal import PortalSpider
 from crawler.store import open_db
 from crawler.store.lock import crawl_lock
@@ -20,25 +24,51 @@ from crawler.textcheck import load_wordlists
 from crawler.urls import validate_start_url
 
 
-def crawl_one(opts: CrawlOptions) -> tuple[SiteResult, list[str], str]:
-    """Crawl one site into opts.db_path: (result, hosts it moved to, wordlist fingerprint)."""
-    opts.start_urls = [validate_start_url(u) for u in opts.start_urls]
-    fingerprint = load_wordlists([Path(d) for d in opts.wordlists]).fingerprint()
-    settings = build_settings(opts)
-    site = settings["DUWANG_SITE"]
-    open_db(opts.db_path).close()
-    with crawl_lock(opts.db_path), tempfile.TemporaryDirectory(prefix="duwang-queue-") as queue_dir:
+@dataclass
+class Crawled:
+    """One site's crawl: its result, the hosts it moved to, its wordlists' fingerprint."""
+
+    result: SiteResult
+    moved_to: list[str]
+    fingerprint: str
+
+
+def crawl_lane(lane: list[CrawlOptions], ended: Callable[[int, Crawled], None]) -> None:
+    """Crawl each site of `lane` into its own opts.db_path, one after another.
+
+    `ended(k, crawled)` is called in the reactor as the k-th site's crawl has closed, before
+    the next one starts, so its shard can be published as soon as it is whole. A site whose
+    crawl never started (the lane was stopped) is not reported.
+    """
+    fingerprints = []
+    all_settings = []
+    for opts in lane:
+        opts.start_urls = [validate_start_url(u) for u in opts.start_urls]
+        fingerprints.append(load_wordlists([Path(d) for d in opts.wordlists]).fingerprint())
+        all_settings.append(build_settings(opts))
+        open_db(opts.db_path).close()
+    with contextlib.ExitStack() as stack:
+        for opts in lane:
+            stack.enter_context(crawl_lock(opts.db_path))
+        queue_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="duwang-queue-"))
         base = Settings()
         base.setmodule("crawler.settings", priority="project")
-        base.set("LOG_LEVEL", opts.log_level, priority="cmdline")
+        base.set("LOG_LEVEL", lane[0].log_level, priority="cmdline")
         process = AsyncCrawlerProcess(base)
-        logging.getLogger("scrapy").setLevel(opts.log_level)
-        if settings.getbool("DUWANG_DISK_QUEUE"):
-            settings.set("JOBDIR", f"{queue_dir}/0", priority="cmdline")
-        crawler = Crawler(PortalSpider, settings)
-        process.crawl(crawler, url=opts.start_urls)
+        logging.getLogger("scrapy").setLevel(lane[0].log_level)
+        crawlers = []
+        for index, settings in enumerate(all_settings):
+            if settings.getbool("DUWANG_DISK_QUEUE"):
+                settings.set("JOBDIR", f"{queue_dir}/{index}", priority="cmdline")
+            crawlers.append(Crawler(PortalSpider, settings))
+
+        def done(k: int) -> None:
+            crawler = crawlers[k]
+            spider = getattr(crawler, "spider", None)
+            moved_to = list(getattr(spider, "moved_to", []) or [])
+            site = all_settings[k]["DUWANG_SITE"]
+            ended(k, Crawled(_result(site, crawler), moved_to, fingerprints[k]))
+
+        start_lane(process, [(c, o.start_urls) for c, o in zip(crawlers, lane, strict=True)], done)
         _tune_gc()
         process.start()
-    spider = crawler.spider
-    moved_to = list(getattr(spider, "moved_to", []) or [])
-    return _result(site, crawler), moved_to, fingerprint
