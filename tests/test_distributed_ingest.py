@@ -271,3 +271,35 @@ def test_worker_without_redis(tmp_path: Path):
                    check_exit=2)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot reach the queue at redis://127.0.0.1:9/0" in lines[0], proc.stderr
+
+
+def test_reports_show_each_sites_last_crawl(three_nights: Nights):
+    """An ingested run keeps its crawl's times, and `duwang report` shows each site's last
+    crawl (its night, complete or not) as for a direct crawl."""
+    central, direct = three_nights.after[2], three_nights.tmp / "direct.db"
+    shard = three_nights.shards[2][0]
+    con = sqlite3.connect(shard)
+    meta = json.loads(con.execute("SELECT value FROM settings WHERE key = 'duwang/shard'").fetchone()[0])
+    crawled = con.execute("SELECT started_at, finished_at FROM runs WHERE site = ? ORDER BY id DESC LIMIT 1",
+                          [meta["site"]]).fetchone()
+    con.close()
+    con = sqlite3.connect(central)
+    ingested = con.execute("SELECT started_at, finished_at FROM runs WHERE site = ? ORDER BY id DESC LIMIT 1",
+                           [meta["site"]]).fetchone()
+    con.close()
+    assert ingested == crawled
+
+    def report(db: Path) -> dict:
+        out = run_cli("report", "monthly", "--db", str(db), "-o", "-", "--format", "json", check_exit=0)
+        return json.loads(out.stdout)
+
+    got = report(central)
+    crawls = got["last_crawls"]
+    assert [c["site"] for c in crawls] == ["站点0", "站点1"]
+    assert all(c["status"] == "complete" and c["night"] == c["last_complete_night"] for c in crawls)
+    assert crawls == report(direct)["last_crawls"]
+    from crawler.report.render_text import render_text  # what `duwang report` prints
+
+    assert f"站点0：最近巡检 {crawls[0]['night']}，完整" in render_text(got)
+    html = run_cli("report", "monthly", "--db", str(central), "-o", "-", check_exit=0).stdout
+    assert "各站点最近巡检" in html and "最近一次完整巡检" in html

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -188,4 +188,10 @@ def _finish(db: Database, sr: ShardRun, run_id: int) -> Ingested:
         stats=stats, identity=identity_for_run(db, run_id, sr.meta.get("moved_to") or []),
         text_checked=bool(sr.meta.get("text_checked", True)), **extra,
     )
+    if sr.run.get("finished_at"):
+        # The run ended when its crawl did (the overview's and the reports' last crawl), not
+        # when its shard was ingested; its findings and events carry the ingest's time.
+        with transaction(db):
+            db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", [sr.run["finished_at"], run_id])
+        summary = replace(summary, finished_at=sr.run["finished_at"])
     return Ingested(str(sr.path), site, summary, sr.meta.get("error"))

@@ -123,6 +123,23 @@ def _runs_in(runs: list[dict[str, Any]], period: Period) -> dict[str, int]:
     }
 
 
+def _last_crawls(runs: list[dict[str, Any]], period: Period) -> list[dict[str, Any]]:
+    """Each site's last crawl up to the period's end: its night (the local day it started,
+    also for a run crawled into a shard and ingested later), its state, and the night of its
+    last complete crawl (only a complete crawl marks anything rectified)."""
+    last: dict[str, dict[str, Any]] = {}
+    complete: dict[str, str] = {}
+    for r in runs:  # by id: later runs last
+        if not r["started_at"] or local_day(r["started_at"]) > period.end:
+            continue
+        night = local_day(r["started_at"])
+        last[r["site"]] = {"site": r["site"], "night": night, "status": r["status"], "reason": r["reason"],
+                           "pages": r["pages"] or 0}
+        if r["status"] == "complete":
+            complete[r["site"]] = night
+    return [{**row, "last_complete_night": complete.get(site)} for site, row in sorted(last.items())]
+
+
 def _trend(histories: list[FindingHistory], runs: list[dict[str, Any]], period: Period,
            current_day: str) -> list[dict[str, Any]]:
     """Month by month: found, rectified and the backlog, for the trend charts."""
@@ -224,6 +241,7 @@ def build_report(
         "totals": summarize(c for _, c in pairs),
         "headline": headline,
         "runs": _runs_in(runs, period),
+        "last_crawls": _last_crawls(runs, period),
         "by_kind": by_kind,
         "by_category": by_category,
         "by_department": by_department,

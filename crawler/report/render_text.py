@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from crawler.labels import run_state_label
 from crawler.report.labels import suspect_note, unproven_note
 
 _COLUMNS = (("found", "新发现"), ("rectified", "已整改"), ("rectified_staff", "人工"),
@@ -41,6 +42,10 @@ def render_text(report: dict[str, Any]) -> str:
         f"巡检页面 {runs['pages']} 个；整改中位天数 "
         + (f"{median} 天" if median is not None else "—")
     )
+    for c in report.get("last_crawls", []):
+        done = "" if c["status"] == "complete" else f"；最近一次完整巡检 {c['last_complete_night'] or '无'}"
+        state = run_state_label(c["status"], c["reason"])
+        lines.append(f"  {c['site']}：最近巡检 {c['night']}，{state}{done}")
     h = report["headline"]
     parts = "，".join(f"{c['label']} {c['rectified']}" for c in h["wording_rectified_by_category"])
     lines.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from crawler.labels import run_state_label
 from crawler.report.labels import COLUMNS, HEADLINE_LABELS, RUN_LABELS
 
 Cell = str | int | float | None
@@ -34,6 +35,16 @@ def headline_table(report: dict[str, Any]) -> Table:
 def runs_table(report: dict[str, Any]) -> Table:
     rows: list[list[Cell]] = [[label, report["runs"][key]] for key, label in RUN_LABELS.items()]
     return Table("巡检情况", ["指标", "数量"], rows)
+
+
+def crawls_table(report: dict[str, Any]) -> Table:
+    """Each site's last crawl by the period's end: which night, and whether it was complete."""
+    rows: list[list[Cell]] = [
+        [c["site"], c["night"], run_state_label(c["status"], c["reason"]), c["pages"],
+         c["last_complete_night"] or "无"]
+        for c in report.get("last_crawls", [])]
+    headers = ["站点", "最近巡检日期", "是否完整", "读取页面数", "最近一次完整巡检"]
+    return Table("各站点最近巡检", headers, rows)
 
 
 def kind_table(report: dict[str, Any]) -> Table:
@@ -68,8 +79,8 @@ def sentence_table(report: dict[str, Any]) -> Table | None:
 
 
 def all_tables(report: dict[str, Any]) -> list[Table]:
-    tables = [headline_table(report), runs_table(report), kind_table(report), category_table(report),
-              department_table(report), trend_table(report)]
+    tables = [headline_table(report), runs_table(report), crawls_table(report), kind_table(report),
+              category_table(report), department_table(report), trend_table(report)]
     if report.get("scorecard"):
         from crawler.report.render_scorecard import scorecard_table
 
