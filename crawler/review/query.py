@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask import g, has_app_context
 from sqlite_utils import Database
 
 from crawler.labels import category_label
@@ -57,6 +58,16 @@ class Sites:
 
     @classmethod
     def load(cls, db: Database) -> Sites:
+        """The sites' values, read once per request (they change only with runs and configs)."""
+        if not has_app_context():
+            return cls._read(db)
+        kept = g.get("review_sites")
+        if kept is None or kept[0] is not db:
+            kept = g.review_sites = (db, cls._read(db))
+        return kept[1]
+
+    @classmethod
+    def _read(cls, db: Database) -> Sites:
         totals = site_pages(db)
         owners = {name: s.template_owner for name, s in load_sites(db).items()}
         last = dict(db.execute("SELECT site, max(id) FROM runs WHERE status != 'running' GROUP BY site"))
@@ -248,12 +259,25 @@ class Query:
         return next((k for k in kinds if counts.get(k)), None)
 
     def neighbours(self, finding_id: int) -> tuple[int | None, int | None] | None:
-        """(previous, next) of `finding_id` in this list's order; None when it is not in it."""
-        sql, params = self._sql(f"f.id AS id, lag(f.id) OVER (ORDER BY {ORDER}) AS prev, "
-                                f"lead(f.id) OVER (ORDER BY {ORDER}) AS next")
-        row = self.db.execute(f"SELECT prev, next FROM ({sql}) WHERE id = ?",
-                              [*params, finding_id]).fetchone()
-        return (row[0], row[1]) if row else None
+        """(previous, next) of `finding_id` in this list's order; None when it is not in it.
+
+        Each is the first row past the finding's own sort key, read along the list's index."""
+        own = self.restrict([finding_id])
+        sql, params = own._sql(f"{RANK}, f.on_home, f.id")
+        row = self.db.execute(sql, params).fetchone()
+        if row is None:
+            return None
+        rank, home, fid = row
+        after = f"({RANK} > ? OR ({RANK} = ? AND (f.on_home < ? OR (f.on_home = ? AND f.id > ?))))"
+        before = f"({RANK} < ? OR ({RANK} = ? AND (f.on_home > ? OR (f.on_home = ? AND f.id < ?))))"
+        keys = [rank, rank, home, home, fid]
+        out = []
+        for cond, order in ((before, f"{RANK} DESC, f.on_home, f.id DESC"), (after, ORDER)):
+            q = Query(self.db, [*self.where, cond], [*self.params, *keys], self.scope, self.sites)
+            sql, params = q._sql("f.id", f"ORDER BY {order} LIMIT 1")
+            found = self.db.execute(sql, params).fetchone()
+            out.append(found[0] if found else None)
+        return out[0], out[1]
 
     def sites_of(self, limit: int = 2) -> list[str]:
         """Up to `limit` of the sites of the selected findings."""

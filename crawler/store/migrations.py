@@ -504,3 +504,10 @@ def m019_review_counts(db: Database) -> None:
     # The planner's statistics for the review's tables (it picks these indexes by them).
     db.execute("ANALYZE findings")
     db.execute("ANALYZE finding_owners")
+
+
+@migrations()
+def m020_review_categories(db: Database) -> None:
+    """The list's 类别 choices (the categories of a kind) from an index, not the table."""
+    db["findings"].create_index(["kind", "category"])
+    db.execute("ANALYZE findings")
