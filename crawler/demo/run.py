@@ -130,12 +130,14 @@ def _serve_review(db_path: str, root: Path, ui_port: int | None) -> None:
     from crawler.review.server import ServeError, build_server
 
     try:
-        ui = build_server(db_path, "127.0.0.1", DEFAULT_UI_PORT if ui_port is None else ui_port)
+        ui = build_server(db_path, "127.0.0.1", DEFAULT_UI_PORT if ui_port is None else ui_port,
+                          no_login=True)
     except ServeError:
         if ui_port is not None:
             raise
-        ui = build_server(db_path, "127.0.0.1", 0)  # the usual port is busy: any free one
-    print(f"读网复查: http://127.0.0.1:{ui.server_port}/ （演示站点保持运行；Ctrl-C 停止）")
+        ui = build_server(db_path, "127.0.0.1", 0, no_login=True)  # the usual port is busy: any free one
+    print(f"读网复查: http://127.0.0.1:{ui.server_port}/ "
+          "（演示站点保持运行；无需登录，仅供本机使用；Ctrl-C 停止）")
     print(f"演示站点的文件在 {root}。例如把 {root / 'xwzx' / '2024-03-15-chungeng.html'} "
           "里的「迫不急待」改为「迫不及待」，再在复查页面对该条点「复核」：复核通过；未改的复核不通过。")
     # The crawl's signal handlers are Scrapy's: Ctrl-C (and a TERM) now stop the UI.

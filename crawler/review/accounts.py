@@ -1,4 +1,5 @@
-"""Accounts for the review UI when it is bound to a non-loopback address. Hashed passwords only.
+"""Accounts for the review UI: `duwang serve` needs one unless it runs with --no-login.
+Hashed passwords only.
 
 An account has a role: ``admin``, the web office (网站管理单位), which sees and decides
 everything; or ``department``, bound to one 责任单位, which sees and exports only the
@@ -64,12 +65,16 @@ def add_user(db: Database, name: str, password: str, *, replace: bool = False, r
     exists = db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone()
     if exists and not replace:
         raise AccountError(f"user {name} exists; use --replace to set a new password")
+    hashed = generate_password_hash(password)
     with transaction(db):
-        db["users"].upsert(
-            {"name": name, "password_hash": generate_password_hash(password), "created_at": now(),
-             "role": role, "department": department},
-            pk="name",
-        )
+        if exists:
+            # A new password (or role) ends every session of the account (crawler.review.login).
+            db.execute("UPDATE users SET password_hash = ?, role = ?, department = ?, "
+                       "session_version = session_version + 1 WHERE name = ?",
+                       [hashed, role, department, name])
+        else:
+            db["users"].insert({"name": name, "password_hash": hashed, "created_at": now(),
+                                "role": role, "department": department})
 
 
 def known_departments(db: Database) -> set[str]:

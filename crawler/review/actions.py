@@ -19,7 +19,8 @@ from crawler.labels import recheck_detail_label, user_message
 from crawler.recheck import GONE, RESULT_LABELS, STILL_THERE, UNREACHABLE, recheck
 from crawler.review import roles
 from crawler.review.app import get_db
-from crawler.review.views import bp, safe_next
+from crawler.review.security import safe_next
+from crawler.review.views import bp
 from crawler.store import feedback
 from crawler.store.lifecycle import (
     FALSE_POSITIVE,
@@ -31,6 +32,7 @@ from crawler.store.lifecycle import (
 )
 
 T = TypeVar("T")
+MAX_ID = 2**63 - 1
 
 
 def _ids() -> list[int]:
@@ -39,6 +41,8 @@ def _ids() -> list[int]:
         ids = [int(x) for x in raw]
     except ValueError:
         abort(400, description="问题编号必须是数字。")
+    if not all(0 < i <= MAX_ID for i in ids):
+        abort(400, description="问题编号超出范围。")  # SQLite's integers end at 2**63 - 1
     return roles.check_ids(ids)
 
 

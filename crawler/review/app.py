@@ -13,7 +13,8 @@ from sqlite_utils import Database
 
 from crawler import localtime
 from crawler.review import security
-from crawler.store import open_db
+from crawler.store import is_read_only, open_db
+from crawler.store.db import connect_read_only
 
 SESSION_HOURS = 8
 
@@ -27,13 +28,16 @@ def create_app(
 ) -> Flask:
     """The review app for the database at `db_path` (which must exist).
 
-    `login_required` is what `duwang serve` sets for a non-loopback binding; without it the
-    app trusts loopback Host names only and records changes under the local user's name.
+    `login_required` is what `duwang serve` sets unless --no-login; without it the app answers
+    only to loopback Host names and direct (unproxied) requests, and records changes under the
+    local user's name. A database that cannot be written is served read-only: nothing can be
+    marked (``REVIEW_READ_ONLY``).
     """
     localtime.zone()  # a bad DUWANG_TIMEZONE stops `serve` at once, not on the first page
-    db = open_db(db_path, create=False)  # checks and migrates once
+    db = open_db(db_path, create=False, read_only_ok=True)  # checks and migrates once
     try:
         key = security.secret_key(db)
+        read_only = is_read_only(db)
     finally:
         db.close()
     app = Flask(__name__)
@@ -41,6 +45,7 @@ def create_app(
         SECRET_KEY=key,
         REVIEW_DB=str(Path(db_path)),
         REVIEW_LOGIN_REQUIRED=login_required,
+        REVIEW_READ_ONLY=read_only,
         REVIEW_LOCAL_USER=_local_user(),
         REVIEW_RECHECK_TIMEOUT=recheck_timeout,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=session_hours),
@@ -63,8 +68,12 @@ def create_app(
 def get_db() -> Database:
     """This request's connection (SQLite connections belong to one thread)."""
     if "db" not in g:
-        conn = sqlite3.connect(current_app.config["REVIEW_DB"], timeout=30)
-        conn.execute("PRAGMA foreign_keys=ON")
+        path = current_app.config["REVIEW_DB"]
+        if current_app.config["REVIEW_READ_ONLY"]:
+            conn = connect_read_only(path)
+        else:
+            conn = sqlite3.connect(path, timeout=30)
+            conn.execute("PRAGMA foreign_keys=ON")
         g.db = Database(conn)
     return g.db
 

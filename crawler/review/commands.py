@@ -22,11 +22,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Add `serve`, `mark`, `recheck` and `user` to the duwang parser."""
     p = subparsers.add_parser(
         "serve", help="the review web UI (读网复查)",
-        description="Serve the review UI. On 127.0.0.1 (the default) it needs no login; on any "
-        "other address it requires an account made with 'duwang user add'.")
+        description="Serve the review UI. Every request needs a login with an account made with "
+        "'duwang user add', on any address. --no-login is for one person on this machine: loopback "
+        "only, no request through a proxy. A read-only database is served read-only.")
     _db(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 for any free)")
+    p.add_argument("--no-login", action="store_true",
+                   help="no login, for use on this machine only: loopback addresses only, and every "
+                   "request through a proxy is refused")
     p.set_defaults(func=cmd_serve)
 
     p = subparsers.add_parser(
@@ -102,7 +106,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from crawler.review.server import serve
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the way to stop it
-        serve(args.db, args.host, args.port)
+        serve(args.db, args.host, args.port, no_login=args.no_login)
     return 0
 
 

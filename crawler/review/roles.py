@@ -1,6 +1,6 @@
 """Who is asking: the web office (admin) sees everything, a department only its own pages.
 
-On a loopback binding there is no login and the local user is the web office. Behind a
+With `duwang serve --no-login` there is no login and the local user is the web office. Behind a
 login the account's role decides (crawler.review.accounts). A department's scope is applied
 here, to every list, detail page, snapshot and export, never left to the templates.
 """

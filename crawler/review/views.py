@@ -21,7 +21,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     stream_with_context,
     url_for,
 )
@@ -32,10 +31,11 @@ from werkzeug.wrappers import Response
 from crawler import labels, localtime
 from crawler.recheck import RESULT_LABELS, rechecks_of
 from crawler.report.errors import ReportError
-from crawler.review import export, listing, overview, roles, snapshot
+from crawler.review import export, listing, overview, roles, security, snapshot
+from crawler.review import login as login_state
 from crawler.review.accounts import ROLE_LABELS, verify_user
 from crawler.review.app import get_db
-from crawler.review.security import sign_in
+from crawler.review.security import safe_next, sign_in, sign_out
 from crawler.store import feedback, snapshots
 from crawler.store.lifecycle import (
     FALSE_POSITIVE,
@@ -300,26 +300,30 @@ def report(kind: str, label: str) -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | tuple[str, int]:
+def login() -> Response:
     if not current_app.config["REVIEW_LOGIN_REQUIRED"]:
         return redirect(url_for("review.home"))
-    error = ""
+    error, code = "", 200
     if request.method == "POST":
         name = request.form.get("name", "").strip()
-        if verify_user(get_db(), name, request.form.get("password", "")):
+        db, memory = get_db(), security.memory()
+        limits = login_state.keys(name, security.client_address())
+        wait = login_state.attempt(db, limits, memory)
+        if wait:
+            error, code = f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试。", 429
+        elif verify_user(db, name, request.form.get("password", "")):
+            login_state.succeeded(db, limits, memory)
             sign_in(name)
             return redirect(safe_next(request.args.get("next")))
-        error = "用户名或密码错误。"
-    return render_template("login.html", error=error), (401 if error else 200)
+        else:
+            error, code = "用户名或密码错误。", 401
+    response = current_app.make_response((render_template("login.html", error=error), code))
+    if code == 429:
+        response.headers["Retry-After"] = str(math.ceil(wait))
+    return response
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    session.clear()
+    sign_out()
     return redirect(url_for("review.login"))
-
-
-def safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("review.home")

@@ -66,7 +66,17 @@ def is_read_only(db: Database) -> bool:
     return bool(db.execute("PRAGMA query_only").fetchone()[0])
 
 
-def _open_read_only(path: Path) -> Database:
+def connect_read_only(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """A read-only connection to the database at `path` (already checked by ``open_db``):
+    what a server that reads a read-only database opens for each request."""
+    conn = _connect_read_only(Path(path))
+    if conn is None:
+        raise DatabaseUnwritable(f"cannot open database {path}, even read-only")
+    conn.execute("PRAGMA query_only=1")
+    return conn
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection | None:
     conn = None
     # A WAL database whose folder is read-only has no shared-memory file to open: then it
     # is read as immutable (nothing can change it there anyway).
@@ -74,13 +84,18 @@ def _open_read_only(path: Path) -> Database:
         try:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True, timeout=30)
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            break
+            return conn
         except sqlite3.OperationalError:
             if conn is not None:
                 conn.close()
             conn = None
         except sqlite3.DatabaseError:
             raise NotADatabase(f"{path} is not a duwang (SQLite) database") from None
+    return None
+
+
+def _open_read_only(path: Path) -> Database:
+    conn = _connect_read_only(path)
     if conn is None:
         raise DatabaseUnwritable(f"cannot open database {path}, even read-only")
     db = Database(conn)

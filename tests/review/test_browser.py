@@ -72,7 +72,7 @@ def db_file(portal, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def app_url(db_file):
-    server = build_server(db_file, "127.0.0.1", 0)  # the real server `duwang serve` runs
+    server = build_server(db_file, "127.0.0.1", 0, no_login=True)  # what `duwang serve --no-login` runs
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/"
