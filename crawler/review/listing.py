@@ -36,6 +36,7 @@ from crawler.store.queries import FIELDS
 from crawler.store.scope import OwnerMatcher
 from crawler.store.sites import UNASSIGNED, SiteInfo, load_sites
 from crawler.store.template import TEMPLATE_LABEL
+from crawler.textcheck.privacy import mask_personal
 
 # Tabs of the screen, in order: (kind, label). 待核实链接 is kept apart from 错链; then the
 # inspection's veto items (crawler/inspection/) and the watch's 网站无法访问.
@@ -205,7 +206,7 @@ def hydrate(db: Database, ids: list[int], scope: query.Scope, sites: query.Sites
     marks = ",".join("?" * len(ids))
     found = {r["id"]: dict(r) for r in db.query(
         f"{cte}SELECT f.*, {query.TEMPLATE} AS is_template, {query.OWNER} AS owner "
-        f"{query.FROM}WHERE f.id IN ({marks})", [*cparams, *ids])}
+        f"{query.FROM}{query.JOIN_SITE}WHERE f.id IN ({marks})", [*cparams, *ids])}
     owners = _Owners(db)
     out = []
     for fid in ids:
@@ -217,6 +218,9 @@ def hydrate(db: Database, ids: list[int], scope: query.Scope, sites: query.Sites
         shown = _shown(db, row, scope, sites, owners, limit, offset)
         record = {name: row.get(name) for name in FIELDS}
         record["detail"] = json.loads(row["detail"]) if row.get("detail") else None
+        if record["kind"] == "privacy":  # stored masked; a database from before masking is not
+            for name in ("text", "context"):
+                record[name] = mask_personal(record[name]) if record[name] else record[name]
         record["home_page"] = bool(row["on_home"])
         record["occurrences"] = shown
         record["pages"] = [p["page"] for p in shown]
@@ -254,6 +258,11 @@ _SHOWN = ("SELECT o.page_url, p.title, o.element, o.attr, o.anchor, o.is_home, p
           "LEFT JOIN pages p ON p.url = o.page_url "
           "LEFT JOIN page_owners po ON po.site = coalesce(f.site, '') AND po.page_url = o.page_url "
           "WHERE f.id = ? AND o.is_home = ? AND {shown} ORDER BY o.page_url")
+# Every current page (no department or column asked): no site values, no findings row needed.
+_ALL_SHOWN = ("SELECT o.page_url, p.title, o.element, o.attr, o.anchor, o.is_home, po.department, "
+              "po.[column] FROM occurrences o LEFT JOIN pages p ON p.url = o.page_url "
+              "LEFT JOIN page_owners po ON po.site = ? AND po.page_url = o.page_url "
+              "WHERE o.finding_id = ? AND o.last_run IS ? AND o.is_home = ? ORDER BY o.page_url")
 
 
 def _shown(db: Database, row: dict[str, Any], scope: query.Scope, sites: query.Sites, owners: _Owners,
@@ -261,8 +270,18 @@ def _shown(db: Database, row: dict[str, Any], scope: query.Scope, sites: query.S
     """The finding's shown pages, home page first, then by URL: the home-page ones (few) and
     then the others in the order of the occurrences' key, so a finding on 100,000 pages
     reads only the slice asked for."""
-    cte, cparams = sites.cte()
-    shown, sparams = scope.page_sql()
+    if scope.active:
+        cte, cparams = sites.cte()
+        shown, sparams = scope.page_sql()
+        sql = cte + _SHOWN.format(shown=shown)
+
+        def args(home: int) -> list[Any]:
+            return [*cparams, row["id"], home, *sparams]
+    else:
+        sql = _ALL_SHOWN
+
+        def args(home: int) -> list[Any]:
+            return [row["site"] or "", row["id"], row["last_run"], home]
     out: list[dict[str, Any]] = []
     for home in (1, 0):
         if home and not row["on_home"]:
@@ -271,12 +290,9 @@ def _shown(db: Database, row: dict[str, Any], scope: query.Scope, sites: query.S
         if want is not None and want <= 0:
             break
         tail = f" LIMIT {want if want is not None else -1} OFFSET {offset}"
-        args = [*cparams, row["id"], home, *sparams]
-        found = db.execute(cte + _SHOWN.format(shown=shown) + tail, args).fetchall()
-        if home:
-            homes = db.execute(cte + f"SELECT count(*) FROM ({_SHOWN.format(shown=shown)})",
-                               [*cparams, row["id"], home, *sparams]).fetchone()[0]
-            offset = max(0, offset - homes)
+        found = db.execute(sql + tail, args(home)).fetchall()
+        if home and offset:
+            offset = max(0, offset - db.execute(f"SELECT count(*) FROM ({sql})", args(home)).fetchone()[0])
         for url, title, element, attr, anchor, is_home, department, column in found:
             if department is None or column is None:
                 department, column = owners(row["site"], url)
@@ -382,7 +398,7 @@ def unconfirmed_suspects(db: Database) -> int:
     """Open suspect typos (疑似错误) staff have not confirmed yet: they count in no report."""
     return db.execute(
         "SELECT count(*) FROM findings WHERE severity = 'suspect' AND confirmed_at IS NULL "
-        "AND status = 'open'"
+        "AND status = 'open'"  # findings_suspects (m019)
     ).fetchone()[0]
 
 
@@ -431,7 +447,7 @@ def has_page(db: Database, finding_id: int, page_url: str, *, own: str | None = 
     shown, sparams = scope.page_sql()
     row = db.execute(
         cte + _SHOWN.format(shown=shown).replace("ORDER BY o.page_url", "AND o.page_url = ?")
-        .replace("AND o.is_home = ?", ""),
+        .replace("AND o.is_home = ?", "AND o.is_home = o.is_home"),
         [*cparams, finding_id, *sparams, page_url]).fetchone()
     return row is not None
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask import g, has_app_context
 from sqlite_utils import Database
 
 from crawler.labels import category_label
@@ -53,39 +54,46 @@ def like(text: str) -> str:
 class Sites:
     """Per request: each site's template threshold and owner, and its last finished run."""
 
-    rows: list[tuple[str, int | None, str]] = field(default_factory=list)
+    rows: list[tuple[str, int | None, str, int | None]] = field(default_factory=list)
 
     @classmethod
     def load(cls, db: Database) -> Sites:
+        """The sites' values, read once per request (they change only with runs and configs)."""
+        if not has_app_context():
+            return cls._read(db)
+        kept = g.get("review_sites")
+        if kept is None or kept[0] is not db:
+            kept = g.review_sites = (db, cls._read(db))
+        return kept[1]
+
+    @classmethod
+    def _read(cls, db: Database) -> Sites:
         totals = site_pages(db)
         owners = {name: s.template_owner for name, s in load_sites(db).items()}
-        names = set(owners) | set(totals) | {r[0] for r in db.execute(
-            "SELECT DISTINCT site FROM runs WHERE site IS NOT NULL")}
+        last = dict(db.execute("SELECT site, max(id) FROM runs WHERE status != 'running' GROUP BY site"))
+        names = set(owners) | set(totals) | set(last)
         rows = []
-        for name in sorted(names):
+        for name in sorted(n for n in names if n is not None):
             n = totals.get(name)
             threshold = max(MIN_PAGES, math.ceil(SHARE * n)) if n else None
-            rows.append((name, threshold, owners.get(name, DEFAULT_OWNER)))
+            rows.append((name, threshold, owners.get(name, DEFAULT_OWNER), last.get(name)))
         return cls(rows)
 
     def cte(self) -> tuple[str, list[Any]]:
-        """`tsite(site, threshold, owner)` and `lastrun(site, run)`."""
-        if self.rows:
-            values = ", ".join("(?, ?, ?)" for _ in self.rows)
-            params = [v for row in self.rows for v in row]
-            tsite = f"tsite(site, threshold, owner) AS (VALUES {values})"
-        else:
-            tsite, params = "tsite(site, threshold, owner) AS (SELECT NULL, NULL, NULL WHERE 0)", []
-        lastrun = ("lastrun(site, run) AS (SELECT site, max(id) FROM runs WHERE status != 'running' "
-                   "GROUP BY site)")
-        return f"WITH {tsite}, {lastrun} ", params
+        """`tsite(site, threshold, owner, run)`: `run` is the site's last finished run."""
+        if not self.rows:
+            return "WITH tsite(site, threshold, owner, run) AS (SELECT NULL, NULL, NULL, NULL WHERE 0) ", []
+        values = ", ".join("(?, ?, ?, ?)" for _ in self.rows)
+        return (f"WITH tsite(site, threshold, owner, run) AS (VALUES {values}) ",
+                [v for row in self.rows for v in row])
 
 
 TEMPLATE = "(ts.threshold IS NOT NULL AND f.current_pages >= ts.threshold)"
 OWNER = f"coalesce(ts.owner, '{DEFAULT_OWNER}')"
-FROM = ("FROM findings f LEFT JOIN tsite ts ON ts.site = f.site "
-        "LEFT JOIN lastrun lr ON lr.site = f.site ")
-UNVERIFIED = "(f.status = 'open' AND f.last_run < lr.run)"
+FROM = "FROM findings f "
+JOIN_SITE = "LEFT JOIN tsite ts ON ts.site = f.site "  # only when the query reads ts
+UNVERIFIED = "(f.status = 'open' AND f.last_run < ts.run)"
+UNVERIFIED_EACH = "(f.status = 'open' AND f.last_run < (SELECT run FROM tsite WHERE site = f.site))"
 
 
 @dataclass
@@ -133,8 +141,8 @@ class Scope:
             tparams.append(self.column)
         candidates = ("f.id IN (SELECT finding_id FROM finding_owners WHERE department = ?"
                       + (" AND [column] = ?" if self.column is not None else "")
-                      + " UNION ALL SELECT t.id FROM findings t JOIN tsite tt ON tt.site = t.site "
-                      "WHERE tt.threshold IS NOT NULL AND t.current_pages >= tt.threshold AND tt.owner = ?)")
+                      + " UNION ALL SELECT t.id FROM tsite tt CROSS JOIN findings t ON t.site = tt.site "
+                      "AND t.current_pages >= tt.threshold WHERE tt.threshold IS NOT NULL AND tt.owner = ?)")
         cparams = [self.department] + ([self.column] if self.column is not None else []) + [self.department]
         sql = f"({candidates} AND CASE WHEN {TEMPLATE} THEN {' AND '.join(tmpl)} ELSE {plain} END)"
         if self.pageless:
@@ -194,7 +202,7 @@ class Query:
         if f.home:
             where.append("f.on_home = 1")
         if f.new:
-            where.append("f.first_run IS lr.run")
+            where.append("f.first_run IS ts.run")
         if f.queue:
             where.append(WAITING_SQL if f.queue == "waiting" else RETURNED_SQL)
         sql, p = scope.finding_sql()
@@ -212,10 +220,11 @@ class Query:
         return Query(self.db, [*self.where, f"f.id IN ({','.join('?' * len(ids))})"], [*self.params, *ids],
                      self.scope, self.sites)
 
-    def _sql(self, select: str, tail: str = "") -> tuple[str, list[Any]]:
+    def _sql(self, select: str, tail: str = "", join: str = "") -> tuple[str, list[Any]]:
         cte, params = self.sites.cte()
         where = " WHERE " + " AND ".join(self.where) if self.where else ""
-        return f"{cte}SELECT {select} {FROM}{where} {tail}", params + self.params
+        site = JOIN_SITE if "ts." in select or "ts." in where else ""
+        return f"{cte}SELECT {select} {FROM}{site}{join}{where} {tail}", params + self.params
 
     def ids(self, limit: int | None = None, offset: int = 0) -> list[int]:
         tail = f"ORDER BY {ORDER}"
@@ -226,9 +235,20 @@ class Query:
 
     def count(self) -> tuple[int, int]:
         """(findings, of which 本次未核实)."""
-        sql, params = self._sql(f"count(*), coalesce(sum({UNVERIFIED}), 0)")
-        total, unverified = self.db.execute(sql, params).fetchone()
-        return total, unverified
+        sql, params = self._sql("count(*)")
+        total = self.db.execute(sql, params).fetchone()[0]
+        if not total:
+            return 0, 0
+        if self.scope.active:  # the department's findings are few: check each
+            sql, params = Query(self.db, [*self.where, UNVERIFIED_EACH], self.params, self.scope,
+                                self.sites)._sql("count(*)")
+            return total, self.db.execute(sql, params).fetchone()[0]
+        # Few are: read them site by site from findings_unverified (each site's open findings
+        # older than its last run), then check the filters (CROSS JOIN keeps that order).
+        cte, cparams = self.sites.cte()
+        where = " AND ".join([*self.where, UNVERIFIED])
+        sql = f"{cte}SELECT count(*) FROM tsite ts CROSS JOIN findings f ON f.site = ts.site WHERE {where}"
+        return total, self.db.execute(sql, [*cparams, *self.params]).fetchone()[0]
 
     def by_kind(self) -> dict[str, int]:
         sql, params = self._sql("f.kind, count(*)", "GROUP BY f.kind")
@@ -239,12 +259,25 @@ class Query:
         return next((k for k in kinds if counts.get(k)), None)
 
     def neighbours(self, finding_id: int) -> tuple[int | None, int | None] | None:
-        """(previous, next) of `finding_id` in this list's order; None when it is not in it."""
-        sql, params = self._sql(f"f.id AS id, lag(f.id) OVER (ORDER BY {ORDER}) AS prev, "
-                                f"lead(f.id) OVER (ORDER BY {ORDER}) AS next")
-        row = self.db.execute(f"SELECT prev, next FROM ({sql}) WHERE id = ?",
-                              [*params, finding_id]).fetchone()
-        return (row[0], row[1]) if row else None
+        """(previous, next) of `finding_id` in this list's order; None when it is not in it.
+
+        Each is the first row past the finding's own sort key, read along the list's index."""
+        own = self.restrict([finding_id])
+        sql, params = own._sql(f"{RANK}, f.on_home, f.id")
+        row = self.db.execute(sql, params).fetchone()
+        if row is None:
+            return None
+        rank, home, fid = row
+        after = f"({RANK} > ? OR ({RANK} = ? AND (f.on_home < ? OR (f.on_home = ? AND f.id > ?))))"
+        before = f"({RANK} < ? OR ({RANK} = ? AND (f.on_home > ? OR (f.on_home = ? AND f.id < ?))))"
+        keys = [rank, rank, home, home, fid]
+        out = []
+        for cond, order in ((before, f"{RANK} DESC, f.on_home, f.id DESC"), (after, ORDER)):
+            q = Query(self.db, [*self.where, cond], [*self.params, *keys], self.scope, self.sites)
+            sql, params = q._sql("f.id", f"ORDER BY {order} LIMIT 1")
+            found = self.db.execute(sql, params).fetchone()
+            out.append(found[0] if found else None)
+        return out[0], out[1]
 
     def sites_of(self, limit: int = 2) -> list[str]:
         """Up to `limit` of the sites of the selected findings."""
@@ -253,14 +286,16 @@ class Query:
 
     def departments(self) -> list[str]:
         """The 责任单位 of the selected findings' shown pages (template owners included)."""
-        sql, params = self._sql(f"DISTINCT CASE WHEN {TEMPLATE} THEN {OWNER} "
-                                f"ELSE coalesce(fo.department, '{UNASSIGNED}') END")
         join = "LEFT JOIN finding_owners fo ON fo.finding_id = f.id "
+        extra: list[Any] = []
         if self.scope.column is not None:
             join = "LEFT JOIN finding_owners fo ON fo.finding_id = f.id AND fo.[column] = ? "
-            at = len(self.sites.cte()[1])
-            params = [*params[:at], self.scope.column, *params[at:]]
-        sql = sql.replace(FROM, FROM + join, 1)
+            extra = [self.scope.column]
+        cte, cparams = self.sites.cte()
+        where = " WHERE " + " AND ".join(self.where) if self.where else ""
+        sql = (f"{cte}SELECT DISTINCT CASE WHEN {TEMPLATE} THEN {OWNER} "
+               f"ELSE coalesce(fo.department, '{UNASSIGNED}') END {FROM}{JOIN_SITE}{join}{where}")
+        params = [*cparams, *extra, *self.params]
         return sorted({r[0] for r in self.db.execute(sql, params) if r[0] is not None},
                       key=lambda d: (d == UNASSIGNED, d))
 

@@ -178,3 +178,23 @@ def test_the_inspection_and_watch_kinds_have_their_own_tabs(fresh_db, db_path):
         assert re.search(rf'data-kind="{kind}">{label} <span class="count">1</span>', tabs), kind
         html = c.get(f"/list?kind={kind}").get_data(as_text=True)
         assert f"栏目{kind}" in html and "再接再励" not in html, kind
+
+
+def test_personal_numbers_are_masked_wherever_staff_read_them(fresh_db, db_path):
+    """A database written before the numbers were masked in the store holds them whole."""
+    crawl(fresh_db, {HOME: [A], A: []}, hits={A: [hit()]})
+    raw = {"mobile": "13812345678", "bank_card": "6222021234567890123", "id_number": "360426199101010071"}
+    for category, number in raw.items():
+        fresh_db["findings"].insert({"key": f"p:{category}", "site": SITE, "kind": "privacy",
+                                     "category": category, "status": "open", "severity": "serious",
+                                     "text": number, "context": f"联系人：张某，{number}，地址",
+                                     "first_seen": "2026-11-30T02:00:00+08:00"})
+    app, _ = _app(db_path)
+    c = app.test_client()
+    html = c.get("/list?kind=privacy").get_data(as_text=True)
+    detail = c.get(f"/finding/{finding_id(fresh_db, kind='privacy')}").get_data(as_text=True)
+    sheet = load_workbook(io.BytesIO(c.get("/export.xlsx?kind=privacy").data)).active
+    cells = "\n".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row if v)
+    for shown in (html, detail, cells, c.get("/export.csv?kind=privacy").data.decode("utf-8-sig")):
+        assert not any(number in shown for number in raw.values())
+    assert "138****5678" in html and "手机号码" in html and "银行卡号" in html
