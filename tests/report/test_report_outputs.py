@@ -39,8 +39,10 @@ def sheet(wb, name: str) -> list[tuple]:
 
 def test_xlsx_reads_back_with_the_same_numbers(monthly):
     wb = load_workbook(io.BytesIO(render_xlsx(monthly)))
-    assert wb.sheetnames == ["主要数据", "巡检情况", "按问题类型", "按类别", "按责任单位", "按月趋势",
-                             "指标自检", "说明"]
+    assert wb.sheetnames == ["主要数据", "巡检情况", "各站点最近巡检", "按问题类型", "按类别", "按责任单位",
+                             "按月趋势", "指标自检", "说明"]
+    last = ("www.example.gov.cn", "2026-11-30", "完整", 125, "2026-11-30")
+    assert sheet(wb, "各站点最近巡检")[1:] == [last]
     headline = dict(sheet(wb, "主要数据")[1:])
     assert headline["整改错敏词"] == 1
     assert headline["　其中敏感词"] == 1
@@ -117,3 +119,16 @@ def test_terminal_summary(annual, monthly):
     assert "年报语句" not in month
     total = next(line for line in month.splitlines() if line.startswith("合计"))
     assert total.split()[1:] == ["4", "6", "3", "3", "1", "2"]
+
+
+def test_last_crawl_as_of_the_periods_end(history_db):
+    """October's report: the site's last crawl that month was incomplete (the page bound);
+    its last complete one came before. November's crawls do not show in October's."""
+    october = build_report(history_db, parse_month("2026-10"), current_day="2026-12-31")
+    assert october["last_crawls"] == [{
+        "site": "www.example.gov.cn", "night": "2026-10-31", "status": "incomplete", "reason": "max_pages",
+        "pages": 50, "last_complete_night": "2026-10-15"}]
+    from crawler.report.render_text import render_text
+
+    line = "www.example.gov.cn：最近巡检 2026-10-31，不完整（达到页面数上限）；最近一次完整巡检 2026-10-15"
+    assert line in render_text(october)
