@@ -68,10 +68,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--by", default=None, metavar="NAME", help="who asked (default: your login)")
     p.set_defaults(func=cmd_recheck)
 
-    p = subparsers.add_parser("user", help="accounts for the review UI on a non-loopback address")
+    p = subparsers.add_parser("user", help="accounts for the review UI (serve needs one unless --no-login)")
     sub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     a = sub.add_parser("add", help="create an account (asks for the password)",
-                       description="Create an account for 'duwang serve --host ADDRESS': the web office "
+                       description="Create an account for 'duwang serve': the web office "
                        "(--role admin, the default) or a department bound to its 责任单位 "
                        "(--role department --department 区司法局), which sees only its own findings.")
     _db(a)
