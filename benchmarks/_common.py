@@ -179,6 +179,7 @@ class RunResult:
     tree_rss_mb: float  # whole process tree, sampled every 50 ms
     returncode: int
     timed_out: bool = False
+    cpu_s: float = 0.0  # user + system CPU of the tool and every child it waited for
 
     @property
     def peak_rss_mb(self) -> float:
@@ -288,6 +289,7 @@ def run_measured(
         tree_rss_mb=peak / 2**20,
         returncode=proc.returncode,
         timed_out=timed_out,
+        cpu_s=usage.ru_utime + usage.ru_stime,
     )
 
 
