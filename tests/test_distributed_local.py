@@ -154,3 +154,19 @@ def test_lanes(sites, want):
 
     opts = [CrawlOptions(start_urls=[u], extra_hosts=h, group=g) for u, h, g in sites]
     assert lanes(opts) == want
+
+
+def test_preload_installs_no_reactor():
+    """The warm parent imports Scrapy and builds the checker, but installs no reactor: each
+    forked child installs its own (a reactor cannot be restarted)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = ("import sys; from crawler.distributed.preload import preload; preload(); "
+            "from crawler.textcheck.pool import checker_for; "
+            "print('twisted.internet.reactor' in sys.modules, 'scrapy.crawler' in sys.modules, "
+            "checker_for(())._tokenizer is not None)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["False", "True", "True"], out.stderr[-2000:]
