@@ -56,8 +56,10 @@ def create_app(
         MAX_CONTENT_LENGTH=1_000_000,
     )
     security.install(app)
-    from crawler.review import actions  # noqa: F401  (its routes join the views' blueprint)
-    from crawler.review import scorecard  # noqa: F401  (指标自检, the same blueprint)
+    from crawler.review import (
+        actions,  # noqa: F401  (its routes join the views' blueprint)
+        scorecard,  # noqa: F401  (指标自检, the same blueprint)
+    )
     from crawler.review.views import bp
 
     app.register_blueprint(bp)
