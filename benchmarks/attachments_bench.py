@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--json", type=Path, help="write the results here")
+    ap.add_argument("--keep", action="store_true", help="keep the work dir (portals, logs, databases)")
     args = ap.parse_args(argv)
     raise_on_sigterm()
     work = Path(tempfile.mkdtemp(prefix="duwang-files-bench-"))
@@ -85,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
                           f"{result.peak_rss_mb:.0f} MB, attachments read {read}, not read {unread}",
                           flush=True)
                     runs[key].append(result)
-                    db.unlink()
+                    if not args.keep:
+                        db.unlink()
     except HarnessError as exc:
         print(f"attachments_bench: {exc} (work dir kept: {work})", file=sys.stderr)
         return 2
@@ -106,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps({"config": {k: str(v) for k, v in vars(args).items()},
                                          "sites": sites, "summary": summary,
                                          "ratios": {"wall": wall, "cpu": cpu}}, indent=1, default=str))
-    shutil.rmtree(work, ignore_errors=True)
+    if args.keep:
+        print(f"work dir kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
