@@ -20,9 +20,14 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
+
+if TYPE_CHECKING:
+    from crawler.textcheck.hits import Hit
+    from crawler.textcheck.matcher import TextChecker
 
 EXTENSIONS = (".pdf", ".docx", ".xlsx", ".xls", ".doc", ".wps", ".ofd")
 # Bumped when extraction changes: a file read by an older version is read again.
@@ -63,6 +68,7 @@ class Extracted:
     kind: str  # pdf | docx | xlsx | xls | doc | ofd | unknown
     pieces: list[Piece] = field(default_factory=list)
     problem: str | None = None  # why it was not (wholly) checked, in Chinese
+    timed_out: bool = False  # the problem is this reading's, not the file's: read it again
 
     @property
     def rows(self) -> list[list[str]]:
@@ -95,12 +101,26 @@ def extract(data: bytes, name: str = "", time_limit: float = TIME_LIMIT) -> Extr
         if kind == "doc":
             return _doc(data, time_limit)
     except _TooSlow:
-        return Extracted(kind, problem=f"未检查：提取文字超过 {time_limit:g} 秒")
+        return Extracted(kind, problem=f"未检查：提取文字超过 {time_limit:g} 秒", timed_out=True)
     except Exception as exc:  # a hostile or broken file: reported, never raised
         return Extracted(kind, problem=f"未检查：文件无法读取（{type(exc).__name__}）")
     if kind == "corrupt":
         return Extracted(kind, problem="未检查：文件损坏，无法打开")
     return Extracted("unknown", problem="未检查：不是支持的附件格式")
+
+
+def check_file(checker: TextChecker, data: bytes, name: str = "",
+               time_limit: float = TIME_LIMIT) -> tuple[Extracted, list[Hit]]:
+    """A file read and its text checked, as the crawl's check worker and recheck do: each
+    hit's context led by where it is (第2页, 名单!C4, 第3段); a sheet's rows go to the
+    name-list check."""
+    got = extract(data, name, time_limit)
+    pieces = got.pieces
+    if not pieces:
+        return got, []
+    hits = checker.check_pieces([(p.where, p.text) for p in pieces], tables=[got.rows] if got.rows else [],
+                                locate=lambda i, at: pieces[i].locate(at))
+    return got, hits
 
 
 def sniff(data: bytes, name: str = "") -> str:

@@ -318,14 +318,11 @@ def _page_text(page_url: str, finding: dict, checker: TextChecker, timeout: floa
         return PageResult(page_url, UNREACHABLE, got.error or f"HTTP {got.status}")
     key = finding["key"]
     if attachment:  # read as the crawl reads it: a file that cannot be read proves nothing
-        extracted = attachments.extract(got.body, urlsplit(got.final_url or page_url).path)
+        name = urlsplit(got.final_url or page_url).path
+        with _CHECK_LOCK:
+            extracted, hits = attachments.check_file(checker, got.body, name)
         if extracted.problem:
             return PageResult(page_url, UNREACHABLE, extracted.problem)
-        pieces = extracted.pieces
-        with _CHECK_LOCK:
-            hits = checker.check_pieces([(p.where, p.text) for p in pieces],
-                                        tables=[extracted.rows] if extracted.rows else [],
-                                        locate=lambda i, at: pieces[i].locate(at))
     else:
         with _CHECK_LOCK:
             hits = checker.check_html(got.text())

@@ -143,14 +143,10 @@ def _check_pages(checker: TextChecker, jobs: list[tuple], context: WorkerContext
 
 
 def _check_file(checker: TextChecker, url: str, data: bytes, name: str, time_limit: float) -> FileChecked:
-    from crawler.attachments import extract
+    from crawler.attachments import check_file
 
-    got = extract(data, name, time_limit)
-    pieces = got.pieces
-    hits = checker.check_pieces([(p.where, p.text) for p in pieces], tables=[got.rows] if got.rows else [],
-                                locate=lambda i, at: pieces[i].locate(at)) if pieces else []
-    lasting = got.problem is None or "秒" not in got.problem
-    return FileChecked(url, hits, got.kind, got.problem, lasting)
+    got, hits = check_file(checker, data, name, time_limit)
+    return FileChecked(url, hits, got.kind, got.problem, lasting=not got.timed_out)
 
 
 def _check_host(checker: TextChecker, seen: HostSeen, body: bytes, encoding: str) -> HostSeen:
