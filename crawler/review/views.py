@@ -35,6 +35,7 @@ from crawler.review import export, listing, overview, roles, security, snapshot
 from crawler.review import login as login_state
 from crawler.review.accounts import ROLE_LABELS, verify_user
 from crawler.review.app import get_db
+from crawler.review.files import attachment_facts
 from crawler.review.security import safe_next, sign_in, sign_out
 from crawler.store import feedback, snapshots
 from crawler.store.lifecycle import (
@@ -204,7 +205,7 @@ def finding(finding_id: int) -> str:
         "finding.html", f=f, trail=trail, whitelist=whitelist_rows(db, finding_id) if own is None else [],
         targets=sorted(STAFF_TRANSITIONS.get(f["status"], ()), key=list(STATUS_LABELS).index),
         back=back, prev_id=prev_id, next_id=next_id,
-        choose_first=f["kind"] == "unverified_link",
+        choose_first=f["kind"] == "unverified_link", files=attachment_facts(db, f),
         page_size=listing.PAGES_PER_DETAIL, pages_page=listing.page_number(request.args.get("pages")),
     )
 
