@@ -7,6 +7,7 @@ the JSON report and the webhook carry. The review UI has its own template
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from crawler.inspection.scorecard import SHOWN_IDS
@@ -32,6 +33,13 @@ def headline(card: Card) -> str:
             f"{card['pass_mark']:g} 分合格）")
 
 
+def _lines(items: list, cells: Callable[[Any, int], str]) -> list[str]:
+    """One line per item: its cells (the label padded to the widest), then its findings' ids."""
+    width = max(_width(i["label"]) for i in items) + 2
+    return [f"  {cells(i, width)}" + (f"  问题 {ids_text(i['findings'])}" if i["findings"] else "")
+            for i in items]
+
+
 def scorecard_text(cards: list[Card]) -> str:
     """Each site's scorecard: veto items, then deductions, with the finding ids behind them."""
     out = []
@@ -39,19 +47,11 @@ def scorecard_text(cards: list[Card]) -> str:
         done = minute(card["last_complete"]) if card["last_complete"] else "尚无"
         out.append(f"指标自检 · 站点 {card['site']} · {card['verdict_label']} · 最近一次完整巡检 {done}")
         out.append("单项否决指标：")
-        width = max(_width(v["label"]) for v in card["vetoes"]) + 2
-        for v in card["vetoes"]:
-            line = f"  {_ljust(v['state_label'], 10)}{_ljust(v['label'], width)}{v['figures']}"
-            if v["findings"]:
-                line += f"  问题 {ids_text(v['findings'])}"
-            out.append(line)
+        out += _lines(card["vetoes"], lambda v, w: f"{_ljust(v['state_label'], 10)}{_ljust(v['label'], w)}"
+                                                   f"{v['figures']}")
         out.append("扣分指标（仅含可自动检测的项目）：")
-        width = max(_width(d["label"]) for d in card["deductions"]) + 2
-        for d in card["deductions"]:
-            line = f"  {_ljust(d['label'], width)}{d['count']} 个 × {d['weight']:g} 分 = {d['points']:g} 分"
-            if d["findings"]:
-                line += f"  问题 {ids_text(d['findings'])}"
-            out.append(line)
+        out += _lines(card["deductions"], lambda d, w: f"{_ljust(d['label'], w)}{d['count']} 个 × "
+                                                       f"{d['weight']:g} 分 = {d['points']:g} 分")
         if card["unconfirmed_suspects"]:
             out.append(f"  另有疑似错误 {card['unconfirmed_suspects']} 个未经人工确认，不扣分")
         out.append(headline(card))
