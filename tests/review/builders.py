@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from crawler.items import LinkCheck, Page
 from crawler.store.finalize import finish_run
 from crawler.store.writer import RunWriter
@@ -71,3 +73,15 @@ def events(db, finding_id: int | None = None) -> list[tuple]:
         sql += " WHERE finding_id = ?"
         params.append(finding_id)
     return db.execute(sql + " ORDER BY id", params).fetchall()
+
+
+CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def signed_in(app, name: str, password: str = "correct horse"):
+    """A test client of `app` logged in as `name`."""
+    c = app.test_client()
+    tok = CSRF_TOKEN.search(c.get("/login").get_data(as_text=True)).group(1)
+    r = c.post("/login", data={"name": name, "password": password, "csrf_token": tok})
+    assert r.status_code == 302
+    return c

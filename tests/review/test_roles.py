@@ -15,9 +15,10 @@ from crawler.review.export import HEADERS
 from crawler.store import feedback
 from crawler.store.sites import SiteInfo, save_site
 from tests.conftest import run_cli
+from tests.review.builders import CSRF_TOKEN as _TOKEN
 from tests.review.builders import DEAD, HOME, SITE, A, B, crawl, finding_id, hit, status_of
+from tests.review.builders import signed_in as _client
 
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 NEWS = "区融媒体中心"
 OFFICE = "区政府办公室"
 OTHER = hit(text="迫不急待", suggestion="迫不及待", context="企业迫不急待地签约", key="other")
@@ -38,14 +39,6 @@ def app(db, db_path):
     app = create_app(db_path, login_required=True)
     app.testing = True
     return app
-
-
-def _client(app, name):
-    c = app.test_client()
-    tok = _TOKEN.search(c.get("/login").get_data(as_text=True)).group(1)
-    r = c.post("/login", data={"name": name, "password": "correct horse", "csrf_token": tok})
-    assert r.status_code == 302
-    return c
 
 
 def token(c, path="/list"):

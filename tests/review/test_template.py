@@ -6,7 +6,6 @@ typo on one department's page stays that department's."""
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from openpyxl import load_workbook
@@ -27,8 +26,8 @@ from crawler.store.template import DEFAULT_OWNER, is_template, template_findings
 from tests.conftest import run_cli
 from tests.portal_site import page
 from tests.review.builders import DEAD, HOME, ROOT, SITE, crawl, hit
+from tests.review.builders import signed_in as _client
 
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 NEWS = "区融媒体中心"
 OFFICE = "区政府办公室"
 NEWS_PAGES = [ROOT + f"xwzx/{n}.html" for n in range(9)]
@@ -56,14 +55,6 @@ def app(db, db_path):
     app = create_app(db_path, login_required=True)
     app.testing = True
     return app
-
-
-def _client(app, name):
-    c = app.test_client()
-    tok = _TOKEN.search(c.get("/login").get_data(as_text=True)).group(1)
-    r = c.post("/login", data={"name": name, "password": "correct horse", "csrf_token": tok})
-    assert r.status_code == 302
-    return c
 
 
 def _ids(db):
