@@ -177,14 +177,13 @@ class SiteResult:
         return None
 
 
-def run_crawls(all_opts: list[CrawlOptions]) -> list[SiteResult]:
-    """Crawl every site into the database; one result per site, in order."""
+def check_sites(all_opts: list[CrawlOptions]) -> tuple[str, list[Settings]]:
+    """Check every site before anything starts: (the one database, each site's settings)."""
     if not all_opts:
         raise CrawlError("nothing to crawl")
     db_paths = {o.db_path for o in all_opts}
     if len(db_paths) != 1:
         raise CrawlError("all sites of one invocation must share one database")
-    db_path = db_paths.pop()
     for opts in all_opts:
         opts.start_urls = [validate_start_url(u) for u in opts.start_urls]
         load_wordlists([Path(d) for d in opts.wordlists])  # a broken line fails now, not mid-crawl
@@ -192,21 +191,35 @@ def run_crawls(all_opts: list[CrawlOptions]) -> list[SiteResult]:
     sites = [s["DUWANG_SITE"] for s in all_settings]
     if len(set(sites)) != len(sites):
         raise CrawlError("two sites share a name; give each [[site]] its own name")
+    return db_paths.pop(), all_settings
+
+
+def crawler_process(all_settings: list[Settings], log_level: str, queue_dir: str
+                    ) -> tuple[AsyncCrawlerProcess, list[Crawler]]:
+    """The process and one crawler per site's settings, not yet started."""
+    # Process-wide settings only: the runner's settings override each crawler's own.
+    base = Settings()
+    base.setmodule("crawler.settings", priority="project")
+    base.set("LOG_LEVEL", log_level, priority="cmdline")
+    process = AsyncCrawlerProcess(base)
+    logging.getLogger("scrapy").setLevel(log_level)
+    crawlers = []
+    for index, settings in enumerate(all_settings):
+        if settings.getbool("DUWANG_DISK_QUEUE"):
+            # Past DUWANG_QUEUE_MEMORY_MAX, pending requests wait on disk (SpillingScheduler).
+            # The folder is removed after the run: the next run starts clean.
+            settings.set("JOBDIR", f"{queue_dir}/{index}", priority="cmdline")
+        crawlers.append(Crawler(PortalSpider, settings))
+    return process, crawlers
+
+
+def run_crawls(all_opts: list[CrawlOptions]) -> list[SiteResult]:
+    """Crawl every site into the database; one result per site, in order."""
+    db_path, all_settings = check_sites(all_opts)
+    sites = [s["DUWANG_SITE"] for s in all_settings]
     open_db(db_path).close()  # fail fast on a bad path or a newer schema
     with crawl_lock(db_path), tempfile.TemporaryDirectory(prefix="duwang-queue-") as queue_dir:
-        # Process-wide settings only: the runner's settings override each crawler's own.
-        base = Settings()
-        base.setmodule("crawler.settings", priority="project")
-        base.set("LOG_LEVEL", all_opts[0].log_level, priority="cmdline")
-        process = AsyncCrawlerProcess(base)
-        logging.getLogger("scrapy").setLevel(all_opts[0].log_level)
-        crawlers = []
-        for index, settings in enumerate(all_settings):
-            if settings.getbool("DUWANG_DISK_QUEUE"):
-                # Past DUWANG_QUEUE_MEMORY_MAX, pending requests wait on disk (SpillingScheduler).
-                # The folder is removed after the run: the next run starts clean.
-                settings.set("JOBDIR", f"{queue_dir}/{index}", priority="cmdline")
-            crawlers.append(Crawler(PortalSpider, settings))
+        process, crawlers = crawler_process(all_settings, all_opts[0].log_level, queue_dir)
         # Sites of one server (a shared host, or one `group`) one after another; the rest side by side.
         for lane in lanes(all_opts):
             start_lane(process, [(crawlers[i], all_opts[i].start_urls) for i in lane])

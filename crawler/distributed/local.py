@@ -28,11 +28,9 @@ from crawler.distributed.seed import export_seed
 from crawler.distributed.shard import ShardOutcome, crawl_shards
 from crawler.errors import DuwangError
 from crawler.groups import lanes
-from crawler.runner import CrawlError, CrawlOptions, SiteResult, build_settings
+from crawler.runner import CrawlError, CrawlOptions, SiteResult, build_settings, check_sites
 from crawler.store import open_db
 from crawler.store.lock import crawl_lock
-from crawler.textcheck import load_wordlists
-from crawler.urls import validate_start_url
 
 # How a lane's process checks its pages: in itself (0), unless the user set
 # DUWANG_CHECK_WORKERS. The processes are the parallelism; a check worker per process
@@ -49,18 +47,8 @@ class _Running:
 
 def prepare(all_opts: list[CrawlOptions]) -> tuple[str, list[str]]:
     """Check every site before anything starts, as run_crawls does: (database, site names)."""
-    if not all_opts:
-        raise CrawlError("nothing to crawl")
-    db_paths = {o.db_path for o in all_opts}
-    if len(db_paths) != 1:
-        raise CrawlError("all sites of one invocation must share one database")
-    db_path = db_paths.pop()
-    for opts in all_opts:
-        opts.start_urls = [validate_start_url(u) for u in opts.start_urls]
-        load_wordlists([Path(d) for d in opts.wordlists])
-    sites = [build_settings(o)["DUWANG_SITE"] for o in all_opts]
-    if len(set(sites)) != len(sites):
-        raise CrawlError("two sites share a name; give each [[site]] its own name")
+    db_path, all_settings = check_sites(all_opts)
+    sites = [s["DUWANG_SITE"] for s in all_settings]
     for opts, site in zip(all_opts, sites, strict=True):
         opts.site = site
     return db_path, sites

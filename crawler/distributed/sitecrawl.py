@@ -7,17 +7,20 @@ only, and the shard path must not change the single-process path."""
 from __future__ import annotations
 
 import contextlib
-import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scrapy.crawler import AsyncCrawlerProcess, Crawler
-from scrapy.settings import Settings
-
-from crawler.runner import CrawlOptions, SiteResult, _result, _tune_gc, build_settings, start_lane
-from crawler.spiders.portal import PortalSpider
+from crawler.runner import (
+    CrawlOptions,
+    SiteResult,
+    _result,
+    _tune_gc,
+    build_settings,
+    crawler_process,
+    start_lane,
+)
 from crawler.store import open_db
 from crawler.store.lock import crawl_lock
 from crawler.textcheck import load_wordlists
@@ -51,16 +54,7 @@ def crawl_lane(lane: list[CrawlOptions], ended: Callable[[int, Crawled], None]) 
         for opts in lane:
             stack.enter_context(crawl_lock(opts.db_path))
         queue_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="duwang-queue-"))
-        base = Settings()
-        base.setmodule("crawler.settings", priority="project")
-        base.set("LOG_LEVEL", lane[0].log_level, priority="cmdline")
-        process = AsyncCrawlerProcess(base)
-        logging.getLogger("scrapy").setLevel(lane[0].log_level)
-        crawlers = []
-        for index, settings in enumerate(all_settings):
-            if settings.getbool("DUWANG_DISK_QUEUE"):
-                settings.set("JOBDIR", f"{queue_dir}/{index}", priority="cmdline")
-            crawlers.append(Crawler(PortalSpider, settings))
+        process, crawlers = crawler_process(all_settings, lane[0].log_level, queue_dir)
 
         def done(k: int) -> None:
             crawler = crawlers[k]
