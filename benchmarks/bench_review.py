@@ -274,7 +274,9 @@ def measure(
     server = Server(code, db, work / f"serve-{label}.log")
     try:
         out["rss_after_start_mb"] = round(server.rss_kb() / 1024)
-        out["load"] = run_load(server.url, request_mix(db, requests), args.clients, args.timeout)
+        mix = request_mix(db, requests)
+        out["distinct_paths"] = len({path for _, path in mix})  # the rest repeat one (cache hits)
+        out["load"] = run_load(server.url, mix, args.clients, args.timeout)
         out["peak_rss_mb"] = round(server.peak_kb() / 1024)
         out["load_average_after"] = round(os.getloadavg()[0], 1)
         if export:
@@ -303,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--old-occurrences", type=int, default=200_000)
     ap.add_argument("--old-requests", type=int, default=60)
     ap.add_argument("--skip-old", action="store_true")
+    ap.add_argument("--skip-export", action="store_true", help="time the pages only, not the XLSX export")
     ap.add_argument("--work", type=Path, help="keep the databases here (default: a temporary folder)")
     ap.add_argument("--reuse", action="store_true", help="use the database a run left in --work")
     ap.add_argument("--json", type=Path, help="also write the figures here")
@@ -317,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         figures["database"] = generate(db, findings=args.findings, occurrences=args.occurrences, quiet=True)
         (work / "full.json").write_text(json.dumps(figures["database"]))
     print(f"generated: {json.dumps(figures['database'])}", flush=True)
-    figures["new"] = measure(REPO, db, work, "new", args, args.requests, export=True)
+    figures["new"] = measure(REPO, db, work, "new", args, args.requests, export=not args.skip_export)
     if not args.skip_old:
         old_code = work / "old-code"
         if not old_code.exists():

@@ -6,13 +6,14 @@ import getpass
 import os
 import sqlite3
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from flask import Flask, current_app, g
 from sqlite_utils import Database
 
 from crawler import localtime
-from crawler.review import security
+from crawler.review import cache, security
 from crawler.store import is_read_only, open_db
 from crawler.store.db import connect_read_only
 
@@ -64,6 +65,7 @@ def create_app(
 
     app.register_blueprint(bp)
     app.teardown_appcontext(_close_db)
+    app.extensions[cache.EXTENSION] = cache.Results(db_path, partial(_watcher, db_path, read_only))
     return app
 
 
@@ -78,6 +80,15 @@ def get_db() -> Database:
             conn.execute("PRAGMA foreign_keys=ON")
         g.db = Database(conn)
     return g.db
+
+
+def _watcher(path: str | os.PathLike[str], read_only: bool) -> sqlite3.Connection:
+    """The cache's connection: it reads only PRAGMA data_version, from any request thread.
+    A database this server cannot write may still be written by the crawler's account."""
+    if not read_only:
+        return sqlite3.connect(path, timeout=30, check_same_thread=False)
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    return sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
 
 
 def _close_db(_exc: BaseException | None) -> None:

@@ -30,6 +30,7 @@ from crawler.labels import KIND_LABELS, SEVERITY_LABELS, category_label
 from crawler.localtime import parse
 from crawler.recheck import latest_rechecks
 from crawler.review import query
+from crawler.review.cache import cached
 from crawler.store import feedback
 from crawler.store.lifecycle import OPEN, RECTIFIED, STATUS_LABELS, STATUSES
 from crawler.store.queries import FIELDS
@@ -153,7 +154,10 @@ def page(db: Database, f: Filters, *, own: str | None = None) -> tuple[list[dict
     total, unverified = q.count()
     f.page = min(f.page, max(1, math.ceil(total / PER_PAGE)))
     ids = q.ids(PER_PAGE, (f.page - 1) * PER_PAGE)
-    return hydrate(db, ids, q.scope, q.sites, pages=PAGES_SHOWN), total, unverified
+    # The rows are kept while the database is unchanged: the template only reads them.
+    key = ("page", q.scope.key, tuple(q.sites.rows), *ids)
+    rows = cached(key, lambda: hydrate(db, ids, q.scope, q.sites, pages=PAGES_SHOWN))
+    return rows, total, unverified
 
 
 def top(db: Database, f: Filters, n: int, *, own: str | None = None) -> list[dict[str, Any]]:
@@ -174,6 +178,18 @@ def neighbours(db: Database, f: Filters, finding_id: int, *, own: str | None = N
                ) -> tuple[int | None, int | None] | None:
     """The previous and next finding of the list `f` (上一条/下一条); None when it is not in it."""
     return query.Query.build(db, f, own=own).neighbours(finding_id)
+
+
+def pager(current: int, pages: int, around: int = 3) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last and `around` either side of the
+    current one; None marks a gap (…). A list of 2,000 pages links to at most 9 of them."""
+    shown = {1, pages, *range(max(1, current - around), min(pages, current + around) + 1)}
+    out: list[int | None] = []
+    for n in sorted(shown):
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
 
 
 def page_number(raw: str | None) -> int:
@@ -215,7 +231,7 @@ def hydrate(db: Database, ids: list[int], scope: query.Scope, sites: query.Sites
             continue
         template = bool(row["is_template"])
         limit = template_pages if template and template_pages is not None else pages
-        shown = _shown(db, row, scope, sites, owners, limit, offset)
+        shown = _shown(db, row, scope, owners, limit, offset)
         record = {name: row.get(name) for name in FIELDS}
         record["detail"] = json.loads(row["detail"]) if row.get("detail") else None
         if record["kind"] == "privacy":  # stored masked; a database from before masking is not
@@ -258,30 +274,37 @@ _SHOWN = ("SELECT o.page_url, p.title, o.element, o.attr, o.anchor, o.is_home, p
           "LEFT JOIN pages p ON p.url = o.page_url "
           "LEFT JOIN page_owners po ON po.site = coalesce(f.site, '') AND po.page_url = o.page_url "
           "WHERE f.id = ? AND o.is_home = ? AND {shown} ORDER BY o.page_url")
-# Every current page (no department or column asked): no site values, no findings row needed.
-_ALL_SHOWN = ("SELECT o.page_url, p.title, o.element, o.attr, o.anchor, o.is_home, po.department, "
-              "po.[column] FROM occurrences o LEFT JOIN pages p ON p.url = o.page_url "
-              "LEFT JOIN page_owners po ON po.site = ? AND po.page_url = o.page_url "
-              "WHERE o.finding_id = ? AND o.last_run IS ? AND o.is_home = ? ORDER BY o.page_url")
+# A finding's current pages, of one kind (home or not), that the scope shows ({shown}).
+_PAGES = ("SELECT o.page_url, p.title, o.element, o.attr, o.anchor, o.is_home, po.department, "
+          "po.[column] FROM occurrences o LEFT JOIN pages p ON p.url = o.page_url "
+          "LEFT JOIN page_owners po ON po.site = ? AND po.page_url = o.page_url "
+          "WHERE o.finding_id = ? AND o.last_run IS ? AND o.is_home = ? AND {shown} ORDER BY o.page_url")
 
 
-def _shown(db: Database, row: dict[str, Any], scope: query.Scope, sites: query.Sites, owners: _Owners,
+def _shown(db: Database, row: dict[str, Any], scope: query.Scope, owners: _Owners,
            limit: int | None, offset: int) -> list[dict[str, Any]]:
     """The finding's shown pages, home page first, then by URL: the home-page ones (few) and
     then the others in the order of the occurrences' key, so a finding on 100,000 pages
-    reads only the slice asked for."""
-    if scope.active:
-        cte, cparams = sites.cte()
-        shown, sparams = scope.page_sql()
-        sql = cte + _SHOWN.format(shown=shown)
+    reads only the slice asked for. The scope is decided here from the finding's row
+    (Scope.page_sql for one finding): a template finding's pages are all its owner's."""
+    if scope.none:
+        return []
+    shown, sparams = ["1"], []
+    if scope.column is not None:
+        shown.append("po.[column] = ?")
+        sparams.append(scope.column)
+    if scope.department is not None:
+        if row["is_template"]:
+            if row["owner"] != scope.department:
+                return []
+        else:
+            shown.append("po.department = ?")
+            sparams.append(scope.department)
+    sql = _PAGES.format(shown=" AND ".join(shown))
 
-        def args(home: int) -> list[Any]:
-            return [*cparams, row["id"], home, *sparams]
-    else:
-        sql = _ALL_SHOWN
+    def args(home: int) -> list[Any]:
+        return [row["site"] or "", row["id"], row["last_run"], home, *sparams]
 
-        def args(home: int) -> list[Any]:
-            return [row["site"] or "", row["id"], row["last_run"], home]
     out: list[dict[str, Any]] = []
     for home in (1, 0):
         if home and not row["on_home"]:

@@ -25,6 +25,7 @@ from sqlite_utils import Database
 
 from crawler.labels import category_label
 from crawler.localtime import zone
+from crawler.review.cache import cached
 from crawler.store.sites import UNASSIGNED, load_sites
 from crawler.store.template import DEFAULT_OWNER, MIN_PAGES, SHARE, site_pages
 
@@ -63,7 +64,7 @@ class Sites:
             return cls._read(db)
         kept = g.get("review_sites")
         if kept is None or kept[0] is not db:
-            kept = g.review_sites = (db, cls._read(db))
+            kept = g.review_sites = (db, cached("sites", lambda: cls._read(db)))
         return kept[1]
 
     @classmethod
@@ -117,6 +118,10 @@ class Scope:
     @property
     def active(self) -> bool:
         return self.none or self.department is not None or self.column is not None
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return self.department, self.column, self.none, self.pageless
 
     def finding_sql(self) -> tuple[str, list[Any]]:
         """Whether the finding has a shown page (SQL on f, ts)."""
@@ -172,6 +177,7 @@ class Query:
     params: list[Any]
     scope: Scope
     sites: Sites
+    search: bool = False  # a search's matches are read once, for the count and every page
 
     @classmethod
     def build(cls, db: Database, f: Any, *, own: str | None = None, sites: Sites | None = None,
@@ -213,7 +219,7 @@ class Query:
             sql, p = _search(db, f.q.lower(), scope, kind)
             where.append(sql)
             params += p
-        return cls(db, where, params, scope, sites)
+        return cls(db, where, params, scope, sites, search=bool(f.q))
 
     def restrict(self, ids: list[int]) -> Query:
         """These filters on `ids` only."""
@@ -227,14 +233,35 @@ class Query:
         return f"{cte}SELECT {select} {FROM}{site}{join}{where} {tail}", params + self.params
 
     def ids(self, limit: int | None = None, offset: int = 0) -> list[int]:
+        if self.search:
+            found = self._matches()
+            return list(found[offset:] if limit is None else found[offset:offset + limit])
         tail = f"ORDER BY {ORDER}"
         if limit is not None:
             tail += f" LIMIT {int(limit)} OFFSET {int(offset)}"
         sql, params = self._sql("f.id", tail)
-        return [r[0] for r in self.db.execute(sql, params)]
+        return list(cached(("ids", sql, *params), lambda: [r[0] for r in self.db.execute(sql, params)]))
 
     def count(self) -> tuple[int, int]:
         """(findings, of which 本次未核实)."""
+        if self.search:
+            found = self._matches()
+            unverified = cached("unverified", self._unverified)
+            return len(found), sum(1 for fid in found if fid in unverified)
+        sql, params = self._sql("count(*)")
+        return cached(("count", sql, *params), self._count)
+
+    def _matches(self) -> tuple[int, ...]:
+        sql, params = self._sql("f.id", f"ORDER BY {ORDER}")
+        return cached(("ids", sql, *params), lambda: tuple(r[0] for r in self.db.execute(sql, params)))
+
+    def _unverified(self) -> frozenset[int]:
+        """Every 本次未核实 finding (few: read site by site from findings_unverified)."""
+        cte, cparams = self.sites.cte()
+        sql = f"{cte}SELECT f.id FROM tsite ts CROSS JOIN findings f ON f.site = ts.site WHERE {UNVERIFIED}"
+        return frozenset(r[0] for r in self.db.execute(sql, cparams))
+
+    def _count(self) -> tuple[int, int]:
         sql, params = self._sql("count(*)")
         total = self.db.execute(sql, params).fetchone()[0]
         if not total:
@@ -252,7 +279,7 @@ class Query:
 
     def by_kind(self) -> dict[str, int]:
         sql, params = self._sql("f.kind, count(*)", "GROUP BY f.kind")
-        return dict(self.db.execute(sql, params).fetchall())
+        return dict(cached(("by_kind", sql, *params), lambda: self.db.execute(sql, params).fetchall()))
 
     def first_kind(self, kinds: tuple[str, ...]) -> str | None:
         counts = self.by_kind()
@@ -312,8 +339,9 @@ def _search(db: Database, q: str, scope: Scope, kind: str | None) -> tuple[str, 
     fields = ("text", "target", "context", "suggestion", "error")
     own = " OR ".join(f"f.{c} LIKE ? ESCAPE '\\'" for c in fields)
     params: list[Any] = [pattern] * 5
-    known = db.execute("SELECT DISTINCT category FROM findings WHERE category IS NOT NULL")
-    categories = [c for (c,) in known if q in category_label(c).lower()]
+    known = cached("categories", lambda: [c for (c,) in db.execute(
+        "SELECT DISTINCT category FROM findings WHERE category IS NOT NULL")])
+    categories = [c for c in known if q in category_label(c).lower()]
     if categories:
         own += f" OR f.category IN ({','.join('?' * len(categories))})"
         params += categories

@@ -1,0 +1,96 @@
+"""The review server's per-process cache of what its lists count and select (issue 14).
+
+Between two nightly crawls the database changes only when staff mark findings, so a count or
+an id list read for one request holds for the next until anything is committed. A watcher
+connection that never writes reads ``PRAGMA data_version``, which changes whenever any
+other connection (a request's, the crawler's, ``duwang ingest``) commits; the cache is emptied
+then. Values are small (counts, id lists of a page, a search's matches) and kept in LRU order.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from flask import current_app, has_app_context
+
+T = TypeVar("T")
+ENTRIES = 2048
+EXTENSION = "duwang_results"
+
+
+class Results:
+    """Values computed from one database, valid while its data_version holds."""
+
+    def __init__(self, path: str | os.PathLike[str], connect: Callable[[], sqlite3.Connection],
+                 entries: int = ENTRIES):
+        """`connect` opens the watcher on `path`."""
+        self._path = path
+        self._connect = connect
+        self._inode = -1
+        self._opened = 0
+        self._entries = entries
+        self._lock = threading.Lock()
+        self._watcher: sqlite3.Connection | None = None
+        self._version: tuple[int, int | None] | None = None
+        self._values: OrderedDict[Hashable, object] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def version(self) -> tuple[int, int | None]:
+        """The database's data version now (the cache is emptied when it moved). A file put
+        in the database's place (a restored backup) is a new database: the watcher reopens."""
+        with self._lock:
+            try:
+                inode = os.stat(self._path).st_ino
+            except OSError:
+                inode = -1
+            if self._watcher is not None and inode != self._inode:
+                self._watcher.close()
+                self._watcher = None
+            try:
+                if self._watcher is None:
+                    self._watcher, self._inode = self._connect(), inode
+                    self._opened += 1
+                data = self._watcher.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.Error:  # e.g. a WAL database in a read-only folder: keep nothing
+                data = None
+            version = (self._opened, data)
+            if version != self._version or data is None:
+                self._values.clear()
+                self._version = version
+            return version
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        version = self.version()
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                self.hits += 1
+                return self._values[key]  # type: ignore[return-value]
+            self.misses += 1
+        value = compute()
+        with self._lock:
+            if self._version == version and version[1] is not None:  # else it may be stale
+                self._values[key] = value
+                while len(self._values) > self._entries:
+                    self._values.popitem(last=False)
+        return value
+
+    def close(self) -> None:
+        with self._lock:
+            if self._watcher is not None:
+                self._watcher.close()
+                self._watcher = None
+
+
+def cached(key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`, or its value kept by this app since the database last changed. Outside a
+    request (reports, tests of the queries) nothing is kept."""
+    if not has_app_context():
+        return compute()
+    results: Results | None = current_app.extensions.get(EXTENSION)
+    return compute() if results is None else results.get(key, compute)

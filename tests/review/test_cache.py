@@ -1,0 +1,127 @@
+"""The review server keeps what its lists count and show while the database is unchanged
+(crawler.review.cache), and never shows a list older than the data: a mark made through the
+UI, a crawl's or a script's commit on another connection, and a database file put in the
+old one's place each empty it. The pager links a window of pages, not every page."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from crawler.review.app import create_app, get_db
+from crawler.review.cache import EXTENSION
+from crawler.review.listing import pager
+from crawler.store import open_db
+from tests.review.builders import HOME, A, crawl, hit
+
+
+def _app(db_path):
+    app = create_app(db_path)
+    app.testing = True
+    statements: list[str] = []
+
+    @app.before_request
+    def _trace() -> None:
+        get_db().conn.set_trace_callback(statements.append)
+
+    return app, statements
+
+
+def _typos(db, n: int, more: int = 0) -> None:
+    """A crawl whose page A has `n` typos 错字NNNN and `more` typos 别字NNNN."""
+    words = [f"错字{i:04d}" for i in range(n)] + [f"别字{i:04d}" for i in range(more)]
+    crawl(db, {HOME: [A], A: []}, hits={A: [hit(text=w, context=f"这里有{w}。", key=w) for w in words]})
+
+
+def _total(html: str) -> int:
+    return int(re.search(r"共 (\d+) 个问题", html).group(1))
+
+
+def _findings_sql(statements: list[str]) -> int:
+    return sum(1 for s in statements if "FROM findings f" in s)
+
+
+def test_an_unchanged_database_is_not_read_again(fresh_db, db_path):
+    _typos(fresh_db, 30)
+    app, statements = _app(db_path)
+    c = app.test_client()
+    first = c.get("/list?kind=wording").get_data(as_text=True)
+    cold = _findings_sql(statements)
+    statements.clear()
+    second = c.get("/list?kind=wording").get_data(as_text=True)
+    assert _total(first) == _total(second) == 30
+    assert cold > 0 and _findings_sql(statements) == 0
+    assert re.findall(r'<tr data-id="(\d+)"', first) == re.findall(r'<tr data-id="(\d+)"', second)
+    results = app.extensions[EXTENSION]
+    assert results.hits > 0 and results.misses > 0
+
+
+def test_a_commit_on_another_connection_empties_it(fresh_db, db_path):
+    _typos(fresh_db, 30)
+    app, _ = _app(db_path)
+    c = app.test_client()
+    assert _total(c.get("/list?kind=wording").get_data(as_text=True)) == 30
+    # The night's crawl, on its own connection: 5 more typos on the page.
+    other = open_db(db_path)
+    _typos(other, 30, more=5)
+    other.close()
+    html = c.get("/list?kind=wording").get_data(as_text=True)
+    assert _total(html) == 35 and "别字0004" in html
+    # A script's bare UPDATE counts too.
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE findings SET status = 'ignored' WHERE text = '错字0000'")
+    conn.commit()
+    conn.close()
+    html = c.get("/list?kind=wording").get_data(as_text=True)
+    assert _total(html) == 34 and "错字0000" not in html
+
+
+def test_a_mark_made_in_the_ui_shows_at_once(fresh_db, db_path):
+    _typos(fresh_db, 3)
+    app, _ = _app(db_path)
+    c = app.test_client()
+    html = c.get("/list?kind=wording").get_data(as_text=True)
+    fid = re.findall(r'<tr data-id="(\d+)"', html)[0]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = c.post("/mark", data={"ids": fid, "status": "rectified", "csrf_token": token,
+                                     "next": "/list?kind=wording"})
+    assert response.status_code in (302, 303)
+    after = c.get("/list?kind=wording").get_data(as_text=True)
+    assert _total(after) == 2 and f'<tr data-id="{fid}"' not in after
+
+
+def test_a_database_put_in_the_old_ones_place_is_read(fresh_db, db_path, tmp_path):
+    _typos(fresh_db, 4)
+    backup = tmp_path / "backup.db"
+    fresh_db.execute("VACUUM INTO ?", [str(backup)])  # 4 typos
+    _typos(fresh_db, 4, more=6)
+    app, _ = _app(db_path)
+    c = app.test_client()
+    assert _total(c.get("/list?kind=wording").get_data(as_text=True)) == 10
+    fresh_db.close()
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / f"duwang.db{suffix}").unlink(missing_ok=True)
+    (tmp_path / "restored.db").write_bytes(backup.read_bytes())
+    (tmp_path / "restored.db").replace(db_path)  # a new file (inode) at the same path
+    assert _total(c.get("/list?kind=wording").get_data(as_text=True)) == 4
+
+
+def test_the_pager_links_a_window_of_pages():
+    assert pager(1, 1) == [1]
+    assert pager(1, 5) == [1, 2, 3, 4, 5]
+    assert pager(1, 2000) == [1, 2, 3, 4, None, 2000]
+    assert pager(500, 2000) == [1, None, 497, 498, 499, 500, 501, 502, 503, None, 2000]
+    assert pager(2000, 2000) == [1, None, 1997, 1998, 1999, 2000]
+    assert pager(5, 9) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+
+
+def test_a_long_list_has_a_short_pager(fresh_db, db_path):
+    _typos(fresh_db, 1250)  # 13 pages of 100
+    app, _ = _app(db_path)
+    html = app.test_client().get("/list?kind=wording&page=7").get_data(as_text=True)
+    nav = re.search(r'<nav class="pager">(.*?)</nav>', html, re.S).group(1)
+    links = re.findall(r'href="([^"]*)">([^<]+)</a>', nav)
+    assert [text for _, text in links] == ["上一页", "1", "4", "5", "6", "8", "9", "10", "13", "下一页"]
+    assert links[0][0].endswith("page=6") and links[-1][0].endswith("page=8")
+    assert "page=" not in links[1][0]  # the first page is the list itself
+    assert "<strong>7</strong>" in nav and nav.count("…") == 2 and "共 13 页" in nav
