@@ -31,7 +31,10 @@ hashes of the dictionary words (for each of the word's readings at i, and the re
 its look-alikes). A hit is a span whose characters match a word's except at i, where the
 readings match; spans that are words themselves, and short spans whose edge makes a word
 with the neighbouring character, are masked with more tables. The few that remain reach
-Python and jieba.
+Python and jieba. Before any key of a 3- or 4-character window is computed, the characters
+it must share with a word as they are written (all but i) are tried in pairs against a
+table of the pairs the words have at those places: most windows and positions go no
+further (a pair no word has there cannot make a hit, so the hits are the same).
 """
 
 from __future__ import annotations
@@ -82,6 +85,17 @@ _SHIFT = np.uint32(32 - _BITS)
 _MASK = np.uint32((1 << _BITS) - 1)
 _CHUNK = 1 << 16  # characters hashed at a time: the arrays stay in cache
 _CJK = (0x4E00, 0x9FFF)
+# Pairs of a window's characters that must be a word's as written when the character at
+# position i is the one read alike: (n, i) -> pairs of positions (j, k), k - j of 1 or 2.
+# Each (n, j, k) has a bit in a table of the pairs the n-character words have there.
+_PAIRS = {
+    (3, 0): ((1, 2),), (3, 1): ((0, 2),), (3, 2): ((0, 1),),
+    (4, 0): ((2, 3), (1, 2)), (4, 1): ((2, 3), (0, 2)), (4, 2): ((0, 1), (1, 3)), (4, 3): ((0, 1), (1, 2)),
+}
+_ROLE_BIT = {role: np.uint8(1 << b) for b, role in enumerate(
+    sorted({(n, j, k) for (n, _i), pairs in _PAIRS.items() for j, k in pairs}))}
+_PAIR_BITS = 20  # 1 MB of flags: stays in the processor's cache
+_PAIR_SHIFT = np.uint32(32 - _PAIR_BITS)
 
 
 @dataclass(frozen=True)
@@ -160,6 +174,11 @@ class SuspectFinder:
             if len(ch) == 1 and ord(ch) < 0x10000 and f > 1:
                 self._char_log_freq[ord(ch)] = math.log(f)
         self._hits[all_keys >> _SHIFT] = True
+        self._pairs = np.zeros(1 << _PAIR_BITS, dtype=np.uint8)
+        for (n, j, k), bit in _ROLE_BIT.items():
+            if targets[n]:
+                codes = _codes(targets[n], n)
+                self._pairs[_pair_hash(codes[:, j], codes[:, k]) >> _PAIR_SHIFT] |= bit
         # A second table on other bits of the same keys: together a few false hits in 10^4.
         hits2 = np.zeros(1 << _BITS, dtype=bool)
         hits2[all_keys & _MASK] = True
@@ -249,6 +268,9 @@ class SuspectFinder:
             m = c.size
             t = [c * _M[j] for j in range(4)]
             whole = t[0][: m - 1] + t[1][1:m]
+            # flags[g][p]: the roles the pair (text[p], text[p + g]) has among the words
+            flags = {1: self._pairs[whole >> _PAIR_SHIFT],
+                     2: self._pairs[_pair_hash(c[: m - 2], c[2:]) >> _PAIR_SHIFT]}
             edge = glued[lo : hi + 1]
             keys, starts, combos = [], [], []
             for n in _LENGTHS:
@@ -263,13 +285,17 @@ class SuspectFinder:
                 # candidates are many) an edge glued to a neighbour. jieba settles the rest:
                 # 这种草管人命 is 这种/草/管/人命, not 种草.
                 short = n < 4
-                at = np.flatnonzero(~(edge[:length] | edge[n : n + length])) if short else np.arange(length)
+                wanted = ~(edge[:length] | edge[n : n + length]) if short else np.ones(length, dtype=bool)
+                paired = [_paired(flags, n, i, length) for i in range(n)] if n > 2 else None
+                if paired is not None:
+                    wanted &= np.logical_or.reduce(paired)
+                at = np.flatnonzero(wanted)
                 at = at[~_bit(words, (whole[at] + _SALT[n, _EXACT]) >> _SHIFT)]
-                base = whole[at]
                 for i in range(n):
+                    at_i = at if paired is None else at[paired[i][at]]
                     # the window's hash with character i swapped for its reading
-                    keys.append(base + (r[at + i] * _MR[i] - t[i][at + i] + _SALT[n, i]))
-                    starts.append(at)
+                    keys.append(whole[at_i] + (r[at_i + i] * _MR[i] - t[i][at_i + i] + _SALT[n, i]))
+                    starts.append(at_i)
                     combos.append((n, i))
             if not keys:
                 continue
@@ -409,6 +435,21 @@ class SuspectFinder:
 
 _MAX_CLASSES = 8
 _GAINS_KEPT = 50_000  # windows judged, remembered (a few MB)
+
+
+def _pair_hash(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    return first * _M[0] + second * _M[1]
+
+
+def _paired(flags: dict[int, np.ndarray], n: int, i: int, length: int) -> np.ndarray:
+    """Whether each of ``length`` windows of n characters has, around position i, pairs of
+    characters some n-character word has at the same places (see _PAIRS)."""
+    ok = None
+    for j, k in _PAIRS[n, i]:
+        has = (flags[k - j][j : j + length] & _ROLE_BIT[n, j, k]) != 0
+        ok = has if ok is None else ok & has
+    assert ok is not None
+    return ok
 
 
 def _bit(table: np.ndarray, index: np.ndarray) -> np.ndarray:
