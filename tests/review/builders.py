@@ -28,14 +28,14 @@ def hit(text: str = "再接再励", context: str = "让我们再接再励，共�
 
 def crawl(db, pages: dict[str, list[str]], *, dead=(), hits: dict[str, list[Hit]] | None = None,
           complete: bool = True, site: str = SITE, home: str = HOME,
-          html: dict[str, str] | None = None) -> int:
+          html: dict[str, str] | None = None, anchor: str = "附件") -> int:
     """One run: the pages with their links, a check per target, the text hits; then finish_run."""
     writer = RunWriter(db, site, [home])
     for url, targets in pages.items():
         writer.add_page(Page(
             url=url, final_url=url, status=200, title=f"标题 {url}", content_type="text/html",
             encoding="utf-8", depth=0 if url == home else 1, is_home=url == home,
-            outlinks=[(t, t, "a", "href", "附件") for t in targets],
+            outlinks=[(t, t, "a", "href", anchor) for t in targets],
         ))
     for target in dict.fromkeys(t for ts in pages.values() for t in ts):
         if target in dead:

@@ -12,7 +12,7 @@ from crawler.review.app import create_app, get_db
 from crawler.review.cache import EXTENSION
 from crawler.review.listing import pager
 from crawler.store import open_db
-from tests.review.builders import HOME, A, crawl, hit
+from tests.review.builders import HOME, ROOT, A, crawl, hit
 
 
 def _app(db_path):
@@ -125,3 +125,19 @@ def test_a_long_list_has_a_short_pager(fresh_db, db_path):
     assert links[0][0].endswith("page=6") and links[-1][0].endswith("page=8")
     assert "page=" not in links[1][0]  # the first page is the list itself
     assert "<strong>7</strong>" in nav and nav.count("…") == 2 and "共 13 页" in nav
+
+
+def test_a_search_finds_link_texts_as_like_does(fresh_db, db_path):
+    """Link texts are matched among the distinct texts (cached), with LIKE's folding: ASCII
+    letters only. A dead link whose current page no longer has that text is not found."""
+    crawl(fresh_db, {HOME: [A], A: [ROOT + "gone.pdf"]}, dead={ROOT + "gone.pdf"}, anchor="下载PDF文件")
+    app, _ = _app(db_path)
+    c = app.test_client()
+
+    def found(q: str) -> int:
+        return _total(c.get(f"/list?kind=dead_link&q={q}").get_data(as_text=True))
+
+    assert found("pdf文件") == found("下载PDF") == found("载P") == 1
+    assert found("下载Ｐ") == 0 and found("pdf文档") == 0
+    crawl(fresh_db, {HOME: [A], A: [ROOT + "gone.pdf"]}, dead={ROOT + "gone.pdf"}, anchor="旧文件")
+    assert found("pdf文件") == 0 and found("旧文件") == 1
