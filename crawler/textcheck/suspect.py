@@ -219,7 +219,10 @@ class SuspectFinder:
             if cp >= 0x10000 or not is_common(ch):
                 continue
             found = dict.fromkeys(number[s] for s in syllables)
-            for other in lookalikes(ch):
+            # In a fixed order: the row is cut at _MAX_CLASSES, and a set's order changes
+            # from one process to the next (and once pickled and loaded), so the finder's
+            # suspects depended on which process built the tables.
+            for other in sorted(lookalikes(ch)):
                 found.setdefault(int(self._reading[ord(other)]))
             row = list(found)[:_MAX_CLASSES]
             self._classes[cp, : len(row)] = row
