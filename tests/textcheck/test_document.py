@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from crawler.textcheck import document
+import os
+
+from crawler.textcheck import TextChecker, document
 from crawler.textcheck.document import _cuts, check_document
 
 LINES = [
@@ -32,6 +34,27 @@ def test_a_long_text_checked_in_pieces_finds_what_one_pass_finds(checker, monkey
     assert {"typo", "outdated", "id_number", "serious"} <= by_rule
     # Each finding points at its own line, across the cuts too.
     assert all(f.hit.text.replace("*", "") in lines[f.line - 1] or f.hit.rule == "id_number" for f in one)
+
+
+def test_a_checker_given_as_a_function_is_built_in_each_process_after_the_cut(
+    checker, monkeypatch, tmp_path
+):
+    """As `duwang check-text` does: the pieces start before any checker exists, and each
+    process builds its own (the imports and tables then load on both cores at once)."""
+    monkeypatch.setattr(document, "PARALLEL_MIN", 20_000)
+    text = "\n".join(f"第{i}条：{LINES[i % len(LINES)]}" for i in range(2_000)) + "\n"
+    built_in = tmp_path / "built-in"
+
+    def build() -> TextChecker:
+        with built_in.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return checker
+
+    split = check_document(build, text, html=False, jobs=2)
+    pids = built_in.read_text().split()
+    assert len(pids) == 2 and len(set(pids)) == 2 and str(os.getpid()) in pids  # once in each
+    one = check_document(checker, text, html=False, jobs=1)
+    assert [(f.line, f.column, f.hit.key) for f in split] == [(f.line, f.column, f.hit.key) for f in one]
 
 
 def test_cuts_fall_after_line_ends_and_cover_the_text():
