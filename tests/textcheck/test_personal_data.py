@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from crawler.textcheck import TextChecker
-from crawler.textcheck.privacy import find_cards, find_mobiles, luhn_ok, mask_card, mask_mobile, mask_personal
+from crawler.textcheck import privacy as privacy_module
+from crawler.textcheck.privacy import (
+    find_cards,
+    find_ids,
+    find_mobiles,
+    luhn_ok,
+    mask_card,
+    mask_mobile,
+    mask_personal,
+)
 
 CARD = "6222021234567894"  # Luhn-valid
 ID = "360426199101010071"
@@ -96,3 +105,23 @@ def test_a_masked_list_and_a_list_of_office_phones_are_not_leaks(checker: TextCh
                "<tr><td>综合科</td><td>0791-88888889</td></tr></table>")
     assert [h for h in checker.check_html(f"<html><body><p>姓名</p>{offices}</body></html>")
             if h.kind == "privacy"] == []
+
+
+def test_numbers_in_a_long_text_are_found_as_in_a_short_one():
+    """A long text is searched only in its runs of digits (privacy._runs): each case above
+    and each identity number, put between paragraphs of prose, is found at its own place."""
+    prose = "全区各部门认真贯彻落实上级部署，推动各项工作取得新成效。" * 200
+    cases = [f"退款银行卡号：{CARD}", "请填写卡号 6222 0212 3456 7894 以便退款", f"收款单位账号：{CARD}",
+             "申请人手机13812345678，请核实。", "订单号113812345678900", f"经办人身份证号{ID}已公开",
+             "身份证号11010519491231002X", f"编号9{ID}", "联系电话：13900001111"]
+    text = f"{ID}，" + prose + prose.join(cases) + prose + "11010519491231002x"
+    assert len(text) > privacy_module._LONG
+    for find in (find_ids, find_mobiles, find_cards):
+        expected = []
+        for case in cases:
+            at = text.index(case)
+            expected += [(s + at, e + at, n) for s, e, n in find(case)]
+        if find is find_ids:
+            expected = [(0, 18, ID), *expected, (len(text) - 18, len(text), "11010519491231002x")]
+        assert list(find(text)) == expected
+    assert [n for _s, _e, n in find_ids(text)] == [ID, ID, "11010519491231002X", "11010519491231002x"]
