@@ -20,6 +20,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
+from copy import copy
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
@@ -161,7 +162,7 @@ def write_xlsx(groups: Iterable[Group], out: BinaryIO, *, link: Callable[[int], 
     used: set[str] = set()
     last = get_column_letter(len(HEADERS))
     bold, big = Font(bold=True), Font(bold=True, size=14)
-    wrap = Alignment(wrap_text=True, vertical="top")
+    wrap: Any = None  # a cell's style, registered once (see _cell)
     made = 0
     for name, findings in groups:
         ws = None
@@ -171,9 +172,11 @@ def write_xlsx(groups: Iterable[Group], out: BinaryIO, *, link: Callable[[int], 
             if ws is None:
                 ws = _sheet(wb, name, used, title, last, bold, big)
                 made += 1
+            if wrap is None:
+                wrap = _wrapped(ws)
             n += 1
-            ws.append([_cell(ws, v, wrap, link_url=(v if i == len(row) else None))
-                       for i, v in enumerate([n, *row])])
+            ws.append([_cell(ws, v, wrap, width, link=i == len(row))
+                       for i, (v, width) in enumerate(zip([n, *row], WIDTHS, strict=True))])
         if ws is not None:
             ws.auto_filter.ref = f"A2:{last}{max(2, n + 2)}"
     if not made:
@@ -201,15 +204,36 @@ def _sheet(wb: Workbook, name: str | None, used: set[str], title: str, last: str
     return ws
 
 
-def _cell(ws: Any, value: Any, wrap: Alignment, link_url: str | None = None) -> Any:
+def _wrapped(ws: Any) -> Any:
+    """The style of a long cell (wrapped, top-aligned): openpyxl looks an alignment up in the
+    workbook's tables each time one is set, so it is set once and its style array copied."""
+    cell = WriteOnlyCell(ws, value="")
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return cell._style
+
+
+def _cell(ws: Any, value: Any, style: Any, width: int, link: bool = False) -> Any:
+    """A cell of `value`, wrapped when it is wider than its column (a styled cell costs
+    openpyxl several times a plain value); a finding's link as a HYPERLINK formula of our own
+    URL (a write-only sheet keeps each hyperlink object until it is saved)."""
     if value is None or value == "":
         return value
-    cell = WriteOnlyCell(ws, value=xlsx_text(value))
-    if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
+    if link:
+        url = str(value).replace('"', '""')
+        return WriteOnlyCell(ws, value=f'=HYPERLINK("{url}","{url}")')
+    if not isinstance(value, str):
+        return value
+    value = xlsx_text(value)
+    formula = value.startswith(_FORMULA_START)
+    # Display width: a CJK character (3 bytes in UTF-8) is two columns wide.
+    wide = "\n" in value or len(value) + (len(value.encode()) - len(value)) // 2 > width
+    if not formula and not wide:
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    if formula:
         cell.data_type = "s"  # text, never a formula
-    cell.alignment = wrap
-    if link_url:
-        cell.hyperlink = link_url
+    if wide:
+        cell._style = copy(style)
     return cell
 
 

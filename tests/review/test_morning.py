@@ -205,7 +205,7 @@ def test_the_morning(signed_in, app_url, db_file, portal):
     assert sorted(r[col["编号"]] for r in sheet) == sorted([fixed, unfixed])
     assert {r[col["责任单位"]] for r in sheet} == {SFJ} and {r[col["栏目"]] for r in sheet} == {"普法园地"}
     assert {r[col["整改反馈"]] for r in sheet} == {"已反馈整改，待复核：已更正错别字"}
-    assert all(r[col["问题链接"]].startswith(app_url + "finding/") for r in sheet)
+    assert all(r[col["问题链接"]].startswith(f'=HYPERLINK("{app_url}finding/') for r in sheet)
     dept.click(f"tr[data-id='{unfixed}'] a.detail")
     assert "已反馈整改，等待网站管理单位复核" in dept.locator("main").inner_text()
     shots(dept, "3-department-detail")

@@ -121,6 +121,20 @@ def test_a_control_character_in_a_title_gives_a_valid_xlsx(fresh_db, db_path):
     assert "通知\x07公告\x1b" in csv_text  # CSV holds it as it is
 
 
+def test_long_cells_wrap_and_links_are_formulas_of_our_own_url(fresh_db, db_path):
+    long = "这是一段很长的上下文，" * 8 + "再接再励"
+    crawl(fresh_db, {HOME: [A], A: []}, hits={A: [hit(context=long)]})
+    app, _ = _app(db_path)
+    ws = load_workbook(io.BytesIO(app.test_client().get("/export.xlsx?kind=wording").data)).active
+    cells = {HEADERS[c.column - 1]: c for c in ws[3]}
+    problem, status, link = cells["问题内容"], cells["状态"], cells["问题链接"]
+    assert long in problem.value and problem.alignment.wrap_text and problem.alignment.vertical == "top"
+    assert status.value == "待整改" and not status.alignment.wrap_text  # short: a plain value
+    fid = cells["编号"].value
+    assert link.data_type == "f" and link.value == (
+        f'=HYPERLINK("http://localhost/finding/{fid}","http://localhost/finding/{fid}")')
+
+
 def test_the_csv_is_streamed_while_the_findings_are_read(fresh_db, db_path):
     _many(fresh_db, 1200)
     app, _ = _app(db_path)
