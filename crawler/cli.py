@@ -343,6 +343,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    as_program = argv is None  # run as `duwang ...`, not called from Python
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _check_text_parser() if argv[:1] == ["check-text"] else build_parser()
     args = parser.parse_args(argv)
@@ -351,7 +352,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_ERROR
     try:
-        return func(args)
+        code = func(args)
+        if as_program and args.command == "check-text":
+            # Nothing is left to close: exit without freeing jieba's dictionary and the
+            # checker's tables object by object, 0.1 s of a check-text run.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        return code
     except DuwangError as exc:
         print(f"duwang {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
