@@ -20,6 +20,7 @@ from flask import current_app, has_app_context
 
 T = TypeVar("T")
 ENTRIES = 2048
+WAIT = 60.0  # seconds a request waits for another's computation of the same value
 EXTENSION = "duwang_results"
 
 
@@ -38,6 +39,7 @@ class Results:
         self._watcher: sqlite3.Connection | None = None
         self._version: tuple[int, int | None] | None = None
         self._values: OrderedDict[Hashable, object] = OrderedDict()
+        self._pending: dict[tuple[object, Hashable], threading.Event] = {}
         self.hits = self.misses = 0
 
     def version(self) -> tuple[int, int | None]:
@@ -71,13 +73,32 @@ class Results:
                 self._values.move_to_end(key)
                 self.hits += 1
                 return self._values[key]  # type: ignore[return-value]
-            self.misses += 1
-        value = compute()
-        with self._lock:
-            if self._version == version and version[1] is not None:  # else it may be stale
-                self._values[key] = value
-                while len(self._values) > self._entries:
-                    self._values.popitem(last=False)
+            # One thread computes a value; the others asking meanwhile wait for it (twenty
+            # clients opening the list at once would otherwise count the same tabs twenty times).
+            flight = (version, key)
+            done = self._pending.get(flight)
+            leader = done is None
+            if leader:
+                done = self._pending[flight] = threading.Event()
+                self.misses += 1
+        if not leader:
+            done.wait(WAIT)
+            with self._lock:
+                if key in self._values:
+                    self.hits += 1
+                    return self._values[key]  # type: ignore[return-value]
+            return compute()  # the leader failed, or the data changed meanwhile
+        try:
+            value = compute()
+            with self._lock:
+                if self._version == version and version[1] is not None:  # else it may be stale
+                    self._values[key] = value
+                    while len(self._values) > self._entries:
+                        self._values.popitem(last=False)
+        finally:
+            with self._lock:
+                self._pending.pop(flight, None)
+            done.set()
         return value
 
     def close(self) -> None:

@@ -141,3 +141,51 @@ def test_a_search_finds_link_texts_as_like_does(fresh_db, db_path):
     assert found("下载Ｐ") == 0 and found("pdf文档") == 0
     crawl(fresh_db, {HOME: [A], A: [ROOT + "gone.pdf"]}, dead={ROOT + "gone.pdf"}, anchor="旧文件")
     assert found("pdf文件") == 0 and found("旧文件") == 1
+
+
+def test_concurrent_misses_compute_a_value_once(tmp_path):
+    import threading
+    import time
+    from functools import partial
+
+    from crawler.review.cache import Results
+
+    path = tmp_path / "x.db"
+    sqlite3.connect(path).close()
+    results = Results(path, partial(sqlite3.connect, path, check_same_thread=False))
+    calls: list[int] = []
+
+    def slow() -> int:
+        calls.append(1)
+        time.sleep(0.3)
+        return 42
+
+    got: list[int] = []
+    threads = [threading.Thread(target=lambda: got.append(results.get("tabs", slow))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == [42] * 8 and len(calls) == 1 and results.misses == 1 and results.hits == 7
+
+    def failing() -> int:
+        calls.append(1)
+        time.sleep(0.2)
+        raise RuntimeError("the database went away")
+
+    outcomes: list[object] = []
+
+    def ask(compute) -> None:
+        try:
+            outcomes.append(results.get("other", compute))
+        except RuntimeError as exc:
+            outcomes.append(str(exc))
+
+    leader = threading.Thread(target=ask, args=(failing,))
+    leader.start()
+    time.sleep(0.05)
+    follower = threading.Thread(target=ask, args=(lambda: 7,))  # computes itself when the leader fails
+    follower.start()
+    leader.join()
+    follower.join()
+    assert sorted(map(str, outcomes)) == ["7", "the database went away"]
