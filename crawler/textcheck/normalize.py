@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _FOLD = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}
 _FOLD.update({c: c - 0xFEE0 + 32 for c in range(0xFF21, 0xFF3B)})  # Ａ -> a
@@ -32,6 +36,46 @@ def _fold_char(m: re.Match[str]) -> str:
     return chr(_FOLD[ord(m.group())])
 
 
+LONG = 4096  # characters: from here on a text is searched as an array of code points
+_last: tuple[str, Any] | None = None
+
+
+def code_points(text: str) -> np.ndarray:
+    """``text`` as a read-only numpy array of its code points. The last text's is kept: the
+    checks that read a long text this way (normalisation, the lexicon scan, personal
+    numbers, suspect typos) read the same text in turn."""
+    global _last
+    last = _last
+    if last is not None and last[0] is text:
+        return last[1]
+    import numpy as np  # the crawl process imports this module, not numpy
+
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    _last = (text, codes)
+    return codes
+
+
+_fold_tables: tuple[Any, Any] | None = None
+
+
+def _folded(text: str) -> str:
+    """``text`` with _FOLD applied (as _FOLD_RE.sub), found and done with numpy: a regular
+    expression made of a class tries every character (some 8 ns each)."""
+    global _fold_tables
+    import numpy as np
+
+    if _fold_tables is None:
+        folds = np.arange(0x10000, dtype=np.uint32)
+        folds[list(_FOLD)] = list(_FOLD.values())
+        _fold_tables = (folds, folds != np.arange(0x10000, dtype=np.uint32))
+    folds, changed = _fold_tables
+    codes = code_points(text)
+    bmp = np.minimum(codes, 0xFFFF)  # no character above the BMP folds (nor U+FFFF)
+    if not changed[bmp].any():
+        return text
+    return np.where(codes > 0xFFFF, codes, folds[bmp]).tobytes().decode("utf-32-le", "surrogatepass")
+
+
 class Normalized:
     """Normalised text plus a map from its offsets back to the original's."""
 
@@ -40,7 +84,9 @@ class Normalized:
     def __init__(self, original: str, zero_width: bool = True) -> None:
         """``zero_width=False``: the caller has found no zero-width character in ``original``."""
         text = original
-        if _FOLD_RE.search(text):
+        if len(text) >= LONG:
+            text = _folded(text)
+        elif _FOLD_RE.search(text):
             text = _FOLD_RE.sub(_fold_char, text)
         # Breakpoints: from normalised offset _starts[i] on, add _shifts[i] to get the original.
         self._starts: list[int] = [0]

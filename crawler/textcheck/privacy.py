@@ -8,6 +8,8 @@ import hashlib
 import re
 from collections.abc import Iterator
 
+from .normalize import LONG, code_points
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 # Boundaries are checked in find_ids: a lookbehind here halves the scan speed.
@@ -31,19 +33,16 @@ def is_valid_id(number: str, today: dt.date | None = None) -> bool:
     return born.year >= 1900 and born <= (today or dt.date.today())
 
 
-_LONG = 4096  # characters: from here on the numbers are looked for in runs found with numpy
-
-
 def _runs(text: str, least: int, separators: str = "") -> list[tuple[int, int]]:
     """Spans of ``text`` holding every run of at least ``least`` ASCII digits (and
     ``separators``): where a pattern made of them can match. A long text of Chinese prose has
     few; ID_RE and _CARD_RUN, which begin with a class, not a literal, scan each character
     at some 15 ns, numpy at under 2."""
-    if len(text) < _LONG:
+    if len(text) < LONG:
         return [(0, len(text))]
     import numpy as np  # the crawl process imports this module, not numpy
 
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = code_points(text)
     inside = np.zeros(codes.size + 2, dtype=np.int8)
     digits = (codes - np.uint32(ord("0"))) < 10
     for ch in separators:

@@ -26,6 +26,8 @@ from typing import Generic, TypeVar
 import ahocorasick
 import numpy as np
 
+from .normalize import code_points
+
 V = TypeVar("V")
 
 LONG = 512  # characters: from here on a text is scanned with the prefix table
@@ -78,7 +80,7 @@ class Scanner(Generic[V]):
             return []
         if len(text) < LONG:
             return self._find_short(text)
-        codes = _code_points(text)
+        codes = code_points(text)
         # flags[p]: bit k set when the k characters from p hash like the prefix of a term
         flags = np.zeros(codes.size, dtype=np.uint8)
         if self._singles.size:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import opencc
 
-from .normalize import ZERO_WIDTH
+from .normalize import LONG, ZERO_WIDTH, code_points
 
 # The ideograph blocks OpenCC's character tables cover in the BMP (CJK, Ext A, compatibility).
 _BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
@@ -42,6 +42,7 @@ class _Tables:
     chars: dict[int, str]  # code point -> its simplified character, for str.translate
     traditional: re.Pattern[str]  # one traditional character
     screen: re.Pattern[str]  # one traditional or zero-width character
+    screened: str  # the characters of ``screen``
 
 
 _lock = threading.Lock()
@@ -64,7 +65,8 @@ def _build() -> _Tables:
     chars = {ord(t): s for t, s in zip(ideographs, simplified, strict=True) if t != s and len(s) == 1}
     traditional = "".join(chr(c) for c in chars if not _gb2312(chr(c)))
     return _Tables(
-        converter.convert, chars, re.compile(f"[{traditional}]"), re.compile(f"[{traditional}{ZERO_WIDTH}]")
+        converter.convert, chars, re.compile(f"[{traditional}]"), re.compile(f"[{traditional}{ZERO_WIDTH}]"),
+        traditional + ZERO_WIDTH,
     )
 
 
@@ -98,9 +100,23 @@ def screen(text: str) -> bool:
     """False when ``text`` has neither a traditional nor a zero-width character, as most pages.
 
     One search for both runs faster than either alone (on 20 MB: 396 MB/s; the traditional
-    class alone 322, the zero-width one 146).
+    class alone 322, the zero-width one 146). A long text is looked up as an array of code
+    points in a table of those characters instead (numpy: several times faster again).
     """
-    return tables().screen.search(text) is not None
+    tab = tables()
+    if len(text) < LONG:
+        return tab.screen.search(text) is not None
+    import numpy as np  # the crawl process imports this module, not numpy
+
+    global _screen_table
+    if _screen_table is None:
+        table = np.zeros(0x10000, dtype=bool)  # every character of the class is in the BMP
+        table[[ord(c) for c in tab.screened]] = True
+        _screen_table = table
+    return bool(_screen_table[np.minimum(code_points(text), 0xFFFF)].any())
+
+
+_screen_table = None
 
 
 def simplify(text: str, t2s: Callable[[str], str] | None = None) -> Simplified:

@@ -50,6 +50,7 @@ import numpy as np
 
 from .cache import cached
 from .codes import TYPO
+from .normalize import code_points
 from .readings import LOOK_ALIKE, SAME_READING, is_common, lookalikes, reading_table, readings, relation
 from .segment import new_tokenizer, window
 
@@ -251,7 +252,7 @@ class SuspectFinder:
     def candidates(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Windows that hash like a word with one character read alike at some position, and
         are no word themselves: arrays of their start, length, that position and the key."""
-        raw = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        raw = code_points(text)
         empty = np.zeros(0, dtype=np.int64)
         if raw.size < 2:
             return empty, empty, empty, np.zeros(0, dtype=np.uint32)
@@ -327,7 +328,7 @@ class SuspectFinder:
         first = np.searchsorted(self._keys, sought, "left")
         last = np.searchsorted(self._keys, sought, "right")
         # The bound of _verify, for all candidates at once, with the likeliest word of a key.
-        code = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        code = code_points(text)
         need = np.array([self.margin[k] for k in _LENGTHS])[n - 2]
         bound = self._best[np.minimum(first, self._best.size - 1)] + (n - 1) * self._log_total
         for j in range(max(_LENGTHS)):
