@@ -354,10 +354,12 @@ def _search(db: Database, q: str, scope: Scope, kind: str | None) -> tuple[str, 
     if categories:
         own += f" OR f.category IN ({','.join('?' * len(categories))})"
         params += categories
-    # Pages whose URL or title matches, then the findings on them (occurrences_page), then
-    # each such finding checked: a current occurrence, on a shown page.
+    # Pages whose URL or title matches, then the findings on them (occurrences_page). Without
+    # a scope, an occurrence that is current (of its finding's last run) is a match; with one,
+    # each such finding is checked for a current occurrence on a shown page.
     pages = ("SELECT url FROM pages WHERE url LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\'")
-    candidates = f"SELECT o.finding_id FROM occurrences o WHERE o.page_url IN ({pages})"
+    current = "" if scope.active else "JOIN findings c ON c.id = o.finding_id AND o.last_run = c.last_run "
+    candidates = f"SELECT o.finding_id FROM occurrences o {current}WHERE o.page_url IN ({pages})"
     cparams: list[Any] = [pattern, pattern]
     anchors = kind is None or kind == "all" or kind in LINK_KINDS
     if anchors:  # text kinds have no link text
@@ -365,9 +367,11 @@ def _search(db: Database, q: str, scope: Scope, kind: str | None) -> tuple[str, 
         # does: ASCII letters folded), then read the links by the anchor index.
         texts = [a for a in _anchor_texts(db) if q in a.translate(_ASCII_LOWER)]
         if texts:
-            candidates += (" UNION SELECT finding_id FROM occurrences WHERE anchor IN "
-                           "(SELECT value FROM json_each(?)) AND anchor IS NOT NULL AND anchor != ''")
+            candidates += (f" UNION SELECT o.finding_id FROM occurrences o {current}WHERE o.anchor IN "
+                           "(SELECT value FROM json_each(?)) AND o.anchor IS NOT NULL AND o.anchor != ''")
             cparams.append(json.dumps(texts, ensure_ascii=False))
+    if not scope.active:
+        return f"(({own}) OR f.id IN ({candidates}))", params + cparams
     shown, sparams = scope.page_sql()
     hit = "o.page_url LIKE ? ESCAPE '\\' OR p.title LIKE ? ESCAPE '\\'" + (
         " OR o.anchor LIKE ? ESCAPE '\\'" if anchors else "")

@@ -189,3 +189,20 @@ def test_concurrent_misses_compute_a_value_once(tmp_path):
     leader.join()
     follower.join()
     assert sorted(map(str, outcomes)) == ["7", "the database went away"]
+
+
+def test_a_search_by_page_title_reads_only_current_pages(fresh_db, db_path):
+    from tests.review.builders import B
+
+    crawl(fresh_db, {HOME: [A, B], A: [], B: []}, hits={A: [hit()], B: [hit()]})
+    app, _ = _app(db_path)
+    c = app.test_client()
+
+    def found(q: str, extra: str = "") -> int:
+        return _total(c.get(f"/list?kind=wording&q={q}{extra}").get_data(as_text=True))
+
+    assert found("tzgg/b.html") == found("标题 http://www.x.gov.cn/tzgg") == 1
+    assert found("tzgg/b.html", "&department=未分配") == 1
+    crawl(fresh_db, {HOME: [A, B], A: [], B: []}, hits={A: [hit()]})  # fixed on B, still on A
+    assert found("tzgg/b.html") == 0 and found("xwzx/a.html") == 1
+    assert found("tzgg/b.html", "&department=未分配") == 0
