@@ -54,7 +54,7 @@ def _kb(pid: int, field: str) -> int:
 class Server:
     """`duwang serve` of the checkout at `code` on `db`, on a free loopback port."""
 
-    def __init__(self, code: Path, db: Path, log: Path):
+    def __init__(self, code: Path, db: Path, log: Path, workers: int = 1):
         self.port = free_port()
         help_text = subprocess.run(
             [sys.executable, "-m", "crawler.cli", "serve", "--help"],
@@ -64,6 +64,8 @@ class Server:
             env=_env(code),
         ).stdout
         extra = ["--no-login"] if "--no-login" in help_text else []
+        if workers > 1:
+            extra += ["--workers", str(workers)]
         self.log = open(log, "w")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db), "--port", str(self.port), *extra],
@@ -84,11 +86,20 @@ class Server:
                 time.sleep(0.5)
         raise SystemExit(f"duwang serve did not answer; see {log}")
 
+    def pids(self) -> list[int]:
+        """The server and its worker processes (serve --workers)."""
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        except OSError:
+            children = []
+        return [self.proc.pid, *map(int, children)]
+
     def peak_kb(self) -> int:
-        return _kb(self.proc.pid, "VmHWM")
+        """The processes' high-water marks added up (an upper bound of their joint peak)."""
+        return sum(_kb(pid, "VmHWM") for pid in self.pids())
 
     def rss_kb(self) -> int:
-        return _kb(self.proc.pid, "VmRSS")
+        return sum(_kb(pid, "VmRSS") for pid in self.pids())
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -271,7 +282,7 @@ def measure(
 
     out: dict = {"migrate_s": migrate(code, db)} if label != "old" else {}
     out["load_average_before"] = round(os.getloadavg()[0], 1)  # the machine is shared: say how busy
-    server = Server(code, db, work / f"serve-{label}.log")
+    server = Server(code, db, work / f"serve-{label}.log", args.serve_workers if label != "old" else 1)
     try:
         out["rss_after_start_mb"] = round(server.rss_kb() / 1024)
         mix = request_mix(db, requests)
@@ -306,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--old-requests", type=int, default=60)
     ap.add_argument("--skip-old", action="store_true")
     ap.add_argument("--skip-export", action="store_true", help="time the pages only, not the XLSX export")
+    ap.add_argument("--serve-workers", type=int, default=1, help="duwang serve --workers (default 1)")
     ap.add_argument("--work", type=Path, help="keep the databases here (default: a temporary folder)")
     ap.add_argument("--reuse", action="store_true", help="use the database a run left in --work")
     ap.add_argument("--json", type=Path, help="also write the figures here")

@@ -31,6 +31,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-login", action="store_true",
                    help="no login, for use on this machine only: loopback addresses only, and every "
                    "request through a proxy is refused")
+    p.add_argument("--workers", type=_workers, default=1, metavar="N",
+                   help="processes that answer requests, each with its own threads (default: 1; "
+                   "one per core serves more clients at once)")
     p.set_defaults(func=cmd_serve)
 
     p = subparsers.add_parser(
@@ -102,11 +105,21 @@ def _me(name: str | None) -> str:
         return "local"
 
 
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 64:
+        raise argparse.ArgumentTypeError(f"a whole number from 1 to 64, not {text!r}")
+    return n
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from crawler.review.server import serve
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the way to stop it
-        serve(args.db, args.host, args.port, no_login=args.no_login)
+        serve(args.db, args.host, args.port, no_login=args.no_login, workers=args.workers)
     return 0
 
 

@@ -8,8 +8,12 @@ address is refused), says so on stderr and on every page, and its app refuses pr
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable
 
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -58,10 +62,10 @@ def build_server(
 
 
 def serve(db_path: str | os.PathLike[str], host: str = "127.0.0.1", port: int = 8000, *,
-          no_login: bool = False, announce: Callable[[str], None] | None = None,
+          no_login: bool = False, workers: int = 1, announce: Callable[[str], None] | None = None,
           warn: Callable[[str], None] | None = None) -> None:
-    """Serve until Ctrl-C. The address goes to `announce` (stdout), the no-login and read-only
-    banners to `warn` (stderr)."""
+    """Serve until Ctrl-C or SIGTERM, in `workers` processes. The address goes to `announce`
+    (stdout), the no-login and read-only banners to `warn` (stderr)."""
     announce = announce or (lambda text: print(text, flush=True))
     warn = warn or (lambda text: print(text, file=sys.stderr, flush=True))
     server = build_server(db_path, host, port, no_login=no_login)
@@ -69,10 +73,53 @@ def serve(db_path: str | os.PathLike[str], host: str = "127.0.0.1", port: int = 
         warn(NO_LOGIN_BANNER)
     if server.app.config["REVIEW_READ_ONLY"]:
         warn(READ_ONLY_BANNER)
+    if workers > 1 and server.app.config["REVIEW_READ_ONLY"]:
+        # Logouts of a read-only database are kept in the process's memory: one process.
+        warn("只读数据库只用一个进程服务（--workers 被忽略）。")
+        workers = 1
+    children = _fork_workers(server, workers)
+    if children:  # SIGTERM (systemd's stop) ends the workers too, through the finally below
+        signal.signal(signal.SIGTERM, _interrupt)
     shown = f"[{host}]" if ":" in host else host
     mode = "无需登录，仅供本机使用" if no_login else "需要登录"
     announce(f"读网复查: http://{shown}:{server.server_port}/ （{mode}；Ctrl-C 停止）")
     try:
         server.serve_forever()
     finally:
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
         server.server_close()
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _fork_workers(server: BaseWSGIServer, workers: int) -> list[int]:
+    """Fork `workers - 1` more processes that accept on the same listening socket (the GIL
+    holds one process to about one core). Each keeps its own cache (crawler.review.cache) and
+    leaves when the parent is gone."""
+    parent = os.getpid()
+    children = []
+    for _ in range(workers - 1):
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+            signal.signal(signal.SIGINT, lambda *_: os._exit(0))
+
+            def watch() -> None:
+                while os.getppid() == parent:
+                    time.sleep(1)
+                os._exit(0)
+
+            threading.Thread(target=watch, daemon=True).start()
+            try:
+                server.serve_forever()
+            finally:
+                os._exit(0)
+        children.append(pid)
+    return children
