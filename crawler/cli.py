@@ -250,12 +250,12 @@ def cmd_findings(args: argparse.Namespace) -> int:
 def cmd_check_text(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    import crawler.textcheck as textcheck
     from crawler.render_draft import render_document_hits
+    from crawler.textcheck import TextChecker, load_wordlists
     from crawler.textcheck.document import check_document, decode, looks_like_html
 
     date = _parse_date(args.date) if args.date else None
-    wordlists = textcheck.load_wordlists([Path(d) for d in args.wordlists])
+    checker = TextChecker(load_wordlists([Path(d) for d in args.wordlists]))
     if args.file == "-":
         data, name = sys.stdin.buffer.read(), "-"
     else:
@@ -265,9 +265,7 @@ def cmd_check_text(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
     text = decode(data)
     html = looks_like_html(name, text) if args.html is None else args.html
-    # The checker is built where it checks: a long draft is first cut into pieces, and
-    # each forked process imports and builds its own at the same time (check_document).
-    found = check_document(lambda: textcheck.TextChecker(wordlists), text, html, date)
+    found = check_document(checker, text, html, date)
     sys.stdout.write(render_document_hits(name, found, args.format))
     return EXIT_FINDINGS if found else EXIT_OK
 

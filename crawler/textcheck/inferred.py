@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from .codes import SERIOUS, TYPO, WORDING, severity_of
 from .hits import Hit, context_of, key_context, make_key
 from .nearmiss import NearMissFinder
+from .readings import reading_table
 from .segment import new_tokenizer
 from .suspect import SEVERITY_SUSPECT, SuspectFinder
 from .wordlists import Wordlists
@@ -65,6 +66,11 @@ class InferredChecks:
                 nearmiss._tokenizer = tokenizer
                 self._suspect = SuspectFinder.cached(tokenizer, known)
         return nearmiss, self._suspect
+
+    def preload(self) -> None:
+        """Build the finders and load the reading and shape tables their checks read."""
+        self._finders()
+        reading_table()
 
     def hits(self, parts: Sequence[Part]) -> list[list[Hit]]:
         """The hits of each part, found in one search over all of them: a page's fields

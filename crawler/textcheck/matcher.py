@@ -45,7 +45,7 @@ from .privacy import (
     mask_personal,
 )
 from .scan import Scanner
-from .script import Simplified, screen, simplify, to_traditional
+from .script import Simplified, screen, simplify, tables, to_traditional
 from .segment import ACROSS, ALIGNED, fit, new_tokenizer
 from .wordlists import Entry, Wordlists, load_wordlists
 
@@ -121,6 +121,17 @@ class TextChecker:
             if self._tokenizer is None:
                 self._tokenizer = new_tokenizer(self._terms)
         return self._tokenizer
+
+    def preload(self) -> None:
+        """Load now what the first texts would load on the way: jieba's dictionary, the
+        inferred checks' finders and tables, the script tables. Before a fork, so that the
+        forked processes share them instead of each reading its own copy (see document.py)."""
+        self.tokenizer  # noqa: B018
+        if self._inferred is not None:
+            self._inferred.preload()
+        tables()
+        self._scanner.preload()
+        self._spaced.preload()
 
     def check_html(self, html: str, date: dt.date | None = None) -> list[Hit]:
         """Hits in the visible text of a page (see extract.read_page).

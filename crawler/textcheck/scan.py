@@ -100,13 +100,19 @@ class Scanner(Generic[V]):
         found.sort(key=lambda m: (m[1], m[0]))
         return found
 
-    def _find_short(self, text: str) -> list[tuple[int, int, V]]:
-        if self._automaton is None:
-            self._automaton = ahocorasick.Automaton()
+    def preload(self) -> None:
+        """Build the automaton for short texts now (it is built on the first one)."""
+        if self._automaton is None and self.size:
+            automaton = ahocorasick.Automaton()
             for term, value in self._terms.items():
                 raw = _bytes_of(term)
-                self._automaton.add_word(raw.decode("latin-1"), (len(raw), value))
-            self._automaton.make_automaton()
+                automaton.add_word(raw.decode("latin-1"), (len(raw), value))
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def _find_short(self, text: str) -> list[tuple[int, int, V]]:
+        self.preload()
+        assert self._automaton is not None
         raw = _bytes_of(text)
         found = [
             (last + 1 - size, last + 1, value)
