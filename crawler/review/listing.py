@@ -224,6 +224,9 @@ def hydrate(db: Database, ids: list[int], scope: query.Scope, sites: query.Sites
         f"{cte}SELECT f.*, {query.TEMPLATE} AS is_template, {query.OWNER} AS owner "
         f"{query.FROM}{query.JOIN_SITE}WHERE f.id IN ({marks})", [*cparams, *ids])}
     owners = _Owners(db)
+    few = [] if offset else [r for r in found.values() if not r["is_template"]
+                             and (r["current_pages"] or 0) <= BATCH_PAGES]
+    batched = _shown_few(db, few, scope, owners, pages)
     out = []
     for fid in ids:
         row = found.get(fid)
@@ -231,7 +234,7 @@ def hydrate(db: Database, ids: list[int], scope: query.Scope, sites: query.Sites
             continue
         template = bool(row["is_template"])
         limit = template_pages if template and template_pages is not None else pages
-        shown = _shown(db, row, scope, owners, limit, offset)
+        shown = batched[fid] if fid in batched else _shown(db, row, scope, owners, limit, offset)
         record = {name: row.get(name) for name in FIELDS}
         record["detail"] = json.loads(row["detail"]) if row.get("detail") else None
         if record["kind"] == "privacy":  # stored masked; a database from before masking is not
@@ -316,14 +319,52 @@ def _shown(db: Database, row: dict[str, Any], scope: query.Scope, owners: _Owner
         found = db.execute(sql + tail, args(home)).fetchall()
         if home and offset:
             offset = max(0, offset - db.execute(f"SELECT count(*) FROM ({sql})", args(home)).fetchone()[0])
-        for url, title, element, attr, anchor, is_home, department, column in found:
-            if department is None or column is None:
-                department, column = owners(row["site"], url)
-            if row["is_template"]:
-                department = row["owner"]
-            out.append({"page": url, "title": title or "", "element": element, "attr": attr,
-                        "anchor": anchor, "is_home": bool(is_home), "department": department,
-                        "column": column})
+        out += [_page(row, owners, *page) for page in found]
+    return out
+
+
+def _page(row: dict[str, Any], owners: _Owners, url: str, title: str | None, element: str | None,
+          attr: str | None, anchor: str | None, is_home: int, department: str | None,
+          column: str | None) -> dict[str, Any]:
+    """A shown page of the finding `row`: its owners from page_owners, else from the site's
+    rules; a template finding's pages are all its template owner's."""
+    if department is None or column is None:
+        department, column = owners(row["site"], url)
+    if row["is_template"]:
+        department = row["owner"]
+    return {"page": url, "title": title or "", "element": element, "attr": attr, "anchor": anchor,
+            "is_home": bool(is_home), "department": department, "column": column}
+
+
+BATCH_PAGES = 20  # a finding on at most this many pages has them read with others' at once
+
+
+def _shown_few(db: Database, rows: list[dict[str, Any]], scope: query.Scope, owners: _Owners,
+               limit: int | None) -> dict[int, list[dict[str, Any]]]:
+    """`_shown` of many findings on few pages each (not templates), in one query."""
+    if not rows or scope.none:
+        return {r["id"]: [] for r in rows}
+    shown, sparams = ["o.is_home IN (0, 1)"], []
+    if scope.column is not None:
+        shown.append("po.[column] = ?")
+        sparams.append(scope.column)
+    if scope.department is not None:
+        shown.append("po.department = ?")
+        sparams.append(scope.department)
+    by_id = {r["id"]: r for r in rows}
+    out: dict[int, list[dict[str, Any]]] = {fid: [] for fid in by_id}
+    sql = ("SELECT o.finding_id, o.page_url, p.title, o.element, o.attr, o.anchor, o.is_home, "
+           "po.department, po.[column] FROM findings f "
+           "JOIN occurrences o ON o.finding_id = f.id AND o.last_run IS f.last_run "
+           "LEFT JOIN pages p ON p.url = o.page_url "
+           "LEFT JOIN page_owners po ON po.site = coalesce(f.site, '') AND po.page_url = o.page_url "
+           f"WHERE f.id IN ({','.join('?' * len(by_id))}) AND {' AND '.join(shown)} "
+           "ORDER BY o.finding_id, o.is_home DESC, o.page_url")
+    for fid, *page in db.execute(sql, [*by_id, *sparams]):
+        row, pages = by_id[fid], out[fid]
+        if (page[5] and not row["on_home"]) or (limit is not None and len(pages) >= limit):
+            continue  # page[5]: is_home
+        pages.append(_page(row, owners, *page))
     return out
 
 
