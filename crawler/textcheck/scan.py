@@ -32,7 +32,8 @@ V = TypeVar("V")
 
 LONG = 512  # characters: from here on a text is scanned with the prefix table
 _PREFIX = 4  # characters of a term hashed (fewer for a shorter term)
-_M = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D), np.uint32(0x27D4EB2F))
+_M_INT = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F)
+_M = tuple(np.uint32(m) for m in _M_INT)
 # The prefix lengths whose bit (1 << k) is set in a position's flags.
 _LENGTHS_OF = [tuple(k for k in range(1, _PREFIX + 1) if flags & (1 << k))
                for flags in range(1 << (_PREFIX + 1))]
@@ -43,10 +44,6 @@ _SLOTS_PER_TERM = 1024
 
 def _bytes_of(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
-
-
-def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 class Scanner(Generic[V]):
@@ -62,16 +59,22 @@ class Scanner(Generic[V]):
         bits = min(22, max(8, (self.size * _SLOTS_PER_TERM).bit_length()))
         self._shift = np.uint32(32 - bits)
         self._flags = np.zeros(1 << bits, dtype=np.uint8)  # a bit for each prefix length
-        singles = []
+        singles = set()
+        slots: list[int] = []
+        bits_of: list[int] = []
+        shift = 32 - bits
         for term, value in self._terms.items():
             prefix = term[:_PREFIX]
             self._by_prefix.setdefault(prefix, {}).setdefault(len(term), {})[term] = value
-            codes = _code_points(prefix)
-            if codes.size == 1:
-                singles.append(codes[0])
-            else:
-                self._flags[_hash(codes, codes.size)[0] >> self._shift] |= 1 << codes.size
-        self._singles = np.array(sorted(set(singles)), dtype=np.uint32)
+            if len(prefix) == 1:
+                singles.add(ord(prefix))
+            else:  # the prefix's hash (as find computes it), in Python integers
+                hashed = sum(ord(ch) * m for ch, m in zip(prefix, _M_INT, strict=False)) & 0xFFFFFFFF
+                slots.append(hashed >> shift)
+                bits_of.append(1 << len(prefix))
+        if slots:
+            np.bitwise_or.at(self._flags, np.array(slots), np.array(bits_of, dtype=np.uint8))
+        self._singles = np.array(sorted(singles), dtype=np.uint32)
 
     def find(self, text: str) -> list[tuple[int, int, V]]:
         """[(start, end, value)] in character offsets of ``text``, ordered by end, and the
@@ -87,7 +90,8 @@ class Scanner(Generic[V]):
             flags[np.isin(codes, self._singles)] = 1 << 1
         hashed = codes * _M[0]
         for k in range(2, min(_PREFIX, codes.size) + 1):
-            hashed = hashed[:-1] + codes[k - 1 :] * _M[k - 1]  # _hash(codes, k)
+            # the hash of the k characters from each position: their code points times _M
+            hashed = hashed[:-1] + codes[k - 1 :] * _M[k - 1]
             flags[: hashed.size] |= self._flags[hashed >> self._shift] & np.uint8(1 << k)
         found = []
         by_prefix = self._by_prefix
@@ -129,11 +133,3 @@ class Scanner(Generic[V]):
             done = offset
         return [(chars[s], chars[e], v) for s, e, v in found]
 
-
-def _hash(codes: np.ndarray, k: int) -> np.ndarray:
-    """A hash of each run of k code points in ``codes`` (one per start that has k)."""
-    size = max(0, codes.size - k + 1)
-    out = codes[:size] * _M[0]
-    for j in range(1, k):
-        out = out + codes[j : j + size] * _M[j]
-    return out
