@@ -20,6 +20,7 @@ checker then skips its own search for those, so simplified text costs no more th
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from bisect import bisect_right
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 
 import opencc
 
+from .cache import cached
 from .normalize import LONG, ZERO_WIDTH, code_points
 
 # The ideograph blocks OpenCC's character tables cover in the BMP (CJK, Ext A, compatibility).
@@ -36,13 +38,28 @@ _BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 _CLAUSE = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
-@dataclass(frozen=True)
 class _Tables:
-    t2s: Callable[[str], str]  # OpenCC's phrase-aware conversion
-    chars: dict[int, str]  # code point -> its simplified character, for str.translate
-    traditional: re.Pattern[str]  # one traditional character
-    screen: re.Pattern[str]  # one traditional or zero-width character
-    screened: str  # the characters of ``screen``
+    """The character tables (kept on disk, cache.py) and what is made of them on first use."""
+
+    def __init__(self, chars: dict[int, str], traditional: str) -> None:
+        self.chars = chars  # code point -> its simplified character, for str.translate
+        self.traditional_chars = traditional
+        self.screened = traditional + ZERO_WIDTH  # the characters of ``screen``
+
+    @functools.cached_property
+    def t2s(self) -> Callable[[str], str]:
+        """OpenCC's phrase-aware conversion."""
+        return opencc.OpenCC("t2s").convert
+
+    @functools.cached_property
+    def traditional(self) -> re.Pattern[str]:
+        """One traditional character."""
+        return re.compile(f"[{self.traditional_chars}]")
+
+    @functools.cached_property
+    def screen(self) -> re.Pattern[str]:
+        """One traditional or zero-width character."""
+        return re.compile(f"[{self.screened}]")
 
 
 _lock = threading.Lock()
@@ -55,7 +72,12 @@ def _gb2312(ch: str) -> bool:
 
 
 def _build() -> _Tables:
-    """Character tables from the installed OpenCC: one conversion of every ideograph (~25 ms)."""
+    return _Tables(*cached("script", (), _character_tables))
+
+
+def _character_tables() -> tuple[dict[int, str], str]:
+    """From the installed OpenCC: one conversion of every ideograph (~25 ms, and as much
+    again for the rest; loading them back from the cache takes a few ms)."""
     converter = opencc.OpenCC("t2s")
     ideographs = [chr(c) for lo, hi in _BLOCKS for c in range(lo, hi)]
     # One character a line: no phrase spans two, so each is converted on its own.
@@ -64,10 +86,7 @@ def _build() -> _Tables:
         raise RuntimeError("OpenCC t2s changed the number of lines of its character table")
     chars = {ord(t): s for t, s in zip(ideographs, simplified, strict=True) if t != s and len(s) == 1}
     traditional = "".join(chr(c) for c in chars if not _gb2312(chr(c)))
-    return _Tables(
-        converter.convert, chars, re.compile(f"[{traditional}]"), re.compile(f"[{traditional}{ZERO_WIDTH}]"),
-        traditional + ZERO_WIDTH,
-    )
+    return chars, traditional
 
 
 def tables() -> _Tables:

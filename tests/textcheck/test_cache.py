@@ -70,4 +70,4 @@ def test_check_text_finds_the_same_with_and_without_the_cache(tmp_path):
     for wrong in ("中华人民大和国", "络绎不决", "有价证卷"):
         assert wrong in runs[0].stdout
     names = sorted(p.name.split("-")[0] for p in (tmp_path / "c").iterdir())
-    assert names == ["jieba", "nearmiss", "readings", "suspect"]
+    assert names == ["jieba", "nearmiss", "readings", "script", "suspect"]
