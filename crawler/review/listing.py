@@ -20,7 +20,7 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any
 
@@ -100,12 +100,10 @@ class Filters:
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """The query string of these filters (with `changes`), defaults left out."""
-        values = {**asdict(self), **changes}
-        default = Filters()
         out = {}
         for fld in fields(self):
-            value = values[fld.name]
-            if fld.name == "status" or value != getattr(default, fld.name):
+            value = changes[fld.name] if fld.name in changes else getattr(self, fld.name)
+            if fld.name == "status" or value != fld.default:
                 out[fld.name] = int(value) if isinstance(value, bool) else value
         return out
 
@@ -460,10 +458,10 @@ def owned_ids(db: Database, department: str, ids: list[int]) -> set[int]:
 
 def unconfirmed_suspects(db: Database) -> int:
     """Open suspect typos (疑似错误) staff have not confirmed yet: they count in no report."""
-    return db.execute(
+    return cached("suspects", lambda: db.execute(
         "SELECT count(*) FROM findings WHERE severity = 'suspect' AND confirmed_at IS NULL "
         "AND status = 'open'"  # findings_suspects (m019)
-    ).fetchone()[0]
+    ).fetchone()[0])
 
 
 _UNVERIFIED = ("SELECT f.id FROM findings f JOIN (SELECT site, max(id) AS run FROM runs "
@@ -523,6 +521,10 @@ def tab_counts(db: Database, status: str, *, own: str | None = None, queue: str 
 
 def options(db: Database, kind: str) -> dict[str, list[tuple[str, str]]]:
     """Choices of the filter form: (value, label) lists."""
+    return cached(("options", kind), lambda: _options(db, kind))
+
+
+def _options(db: Database, kind: str) -> dict[str, list[tuple[str, str]]]:
     sql, params = "SELECT DISTINCT category FROM findings WHERE category IS NOT NULL", []
     if kind != ALL_KINDS:
         sql += " AND kind = ?"

@@ -20,6 +20,7 @@ from crawler.report.counts import build_report
 from crawler.report.history import OPEN, RECTIFIED, load_histories
 from crawler.report.periods import Period, parse_month, parse_year
 from crawler.review import listing
+from crawler.review.cache import cached
 
 KINDS = tuple(kind for kind, _ in listing.TABS)
 SEVERITIES = ("serious", "general", "suspect")
@@ -31,14 +32,22 @@ TREND_DAYS = 30
 def last_runs(db: Database) -> list[dict[str, Any]]:
     """Each site's last run, with its last complete one and whether the list is stale."""
     out = []
+    for last, complete in cached("last_runs", lambda: _runs(db)):
+        done = localtime.parse((complete or {}).get("finished_at"))
+        stale = done is None or localtime.now() - done > timedelta(hours=STALE_HOURS)
+        out.append({**last, "last_complete": dict(complete) if complete else None, "stale": stale})
+    return out
+
+
+def _runs(db: Database) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """(last run, last complete run) of each site."""
+    out = []
     sites = [r[0] for r in db.execute("SELECT DISTINCT site FROM runs ORDER BY site").fetchall()]
     for site in sites:
         last = dict(next(db.query("SELECT * FROM runs WHERE site = ? ORDER BY id DESC LIMIT 1", [site])))
         complete = next(db.query("SELECT * FROM runs WHERE site = ? AND status = 'complete' "
                                  "ORDER BY id DESC LIMIT 1", [site]), None)
-        done = localtime.parse((complete or {}).get("finished_at"))
-        stale = done is None or localtime.now() - done > timedelta(hours=STALE_HOURS)
-        out.append({**last, "last_complete": dict(complete) if complete else None, "stale": stale})
+        out.append((last, dict(complete) if complete else None))
     return out
 
 
