@@ -168,7 +168,9 @@ class CheckPool:
     `on_result(url, hits, snapshot)` for pages, `on_file(FileChecked)` and
     `on_host(HostSeen)`.
 
-    workers=0 checks in the calling process (for tests and tiny crawls).
+    workers=0 checks in the calling process, a batch at a time as a worker does (the
+    processes of ``crawl --workers N`` do: they are the parallelism). Results come when a
+    batch is full, and at ``close``.
     """
 
     def __init__(self, wordlist_dirs: list[str], on_result: Callable[[str, list[Hit], bytes | None], None],
@@ -213,10 +215,6 @@ class CheckPool:
         self._add(("host", seen, body, encoding))
 
     def _add(self, job: tuple, alone: bool = False) -> None:
-        if self._local is not None:
-            for result in _check(self._local, [job], self.context):
-                self._deliver(result)
-            return
         if alone:  # a big file goes on its own: a page batch does not wait for it
             self._send()
             self._batch.append(job)
@@ -228,7 +226,11 @@ class CheckPool:
         self.collect()
 
     def _send(self) -> None:
-        if self._batch and self._executor is not None:
+        if self._batch and self._local is not None:  # checked here, in batches all the same
+            batch, self._batch = self._batch, []
+            for result in _check(self._local, batch, self.context):
+                self._deliver(result)
+        elif self._batch and self._executor is not None:
             size = sum(len(job[2]) for job in self._batch if isinstance(job[2], bytes))
             self._pending.append((self._executor.submit(_check_batch, self._batch), size))
             self._pending_bytes += size
