@@ -290,18 +290,10 @@ def _shown(db: Database, row: dict[str, Any], scope: query.Scope, owners: _Owner
     (Scope.page_sql for one finding): a template finding's pages are all its owner's."""
     if scope.none:
         return []
-    shown, sparams = ["1"], []
-    if scope.column is not None:
-        shown.append("po.[column] = ?")
-        sparams.append(scope.column)
-    if scope.department is not None:
-        if row["is_template"]:
-            if row["owner"] != scope.department:
-                return []
-        else:
-            shown.append("po.department = ?")
-            sparams.append(scope.department)
-    sql = _PAGES.format(shown=" AND ".join(shown))
+    if row["is_template"] and scope.department is not None and row["owner"] != scope.department:
+        return []
+    shown, sparams = scope.owned("po", template=bool(row["is_template"]))
+    sql = _PAGES.format(shown=" AND ".join(["1", *shown]))
 
     def args(home: int) -> list[Any]:
         return [row["site"] or "", row["id"], row["last_run"], home, *sparams]
@@ -342,13 +334,8 @@ def _shown_few(db: Database, rows: list[dict[str, Any]], scope: query.Scope, own
     """`_shown` of many findings on few pages each (not templates), in one query."""
     if not rows or scope.none:
         return {r["id"]: [] for r in rows}
-    shown, sparams = ["o.is_home IN (0, 1)"], []
-    if scope.column is not None:
-        shown.append("po.[column] = ?")
-        sparams.append(scope.column)
-    if scope.department is not None:
-        shown.append("po.department = ?")
-        sparams.append(scope.department)
+    shown, sparams = scope.owned("po")
+    shown.append("o.is_home IN (0, 1)")
     by_id = {r["id"]: r for r in rows}
     out: dict[int, list[dict[str, Any]]] = {fid: [] for fid in by_id}
     sql = ("SELECT o.finding_id, o.page_url, p.title, o.element, o.attr, o.anchor, o.is_home, "

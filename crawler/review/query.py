@@ -120,6 +120,18 @@ class Scope:
     def active(self) -> bool:
         return self.none or self.department is not None or self.column is not None
 
+    def owned(self, table: str, template: bool = False) -> tuple[list[str], list[Any]]:
+        """Conditions that the owners in `table` (page_owners or finding_owners) are shown;
+        a template finding's pages are all its template owner's, so only the column is asked."""
+        parts, params = [], []
+        if self.department is not None and not template:
+            parts.append(f"{table}.department = ?")
+            params.append(self.department)
+        if self.column is not None:
+            parts.append(f"{table}.[column] = ?")
+            params.append(self.column)
+        return parts, params
+
     @property
     def key(self) -> tuple[Any, ...]:
         return self.department, self.column, self.none, self.pageless
@@ -130,13 +142,8 @@ class Scope:
             return "0", []
         if not self.active:
             return "1", []
-        owned, params = ["fo.finding_id = f.id"], []
-        if self.department is not None:
-            owned.append("fo.department = ?")
-            params.append(self.department)
-        if self.column is not None:
-            owned.append("fo.[column] = ?")
-            params.append(self.column)
+        owned, params = self.owned("fo")
+        owned.insert(0, "fo.finding_id = f.id")
         plain = f"EXISTS (SELECT 1 FROM finding_owners fo WHERE {' AND '.join(owned)})"
         if self.department is None:
             return plain, params  # a column: the template owner changes nothing

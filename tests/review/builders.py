@@ -85,3 +85,19 @@ def signed_in(app, name: str, password: str = "correct horse"):
     r = c.post("/login", data={"name": name, "password": password, "csrf_token": tok})
     assert r.status_code == 302
     return c
+
+
+def traced_app(db_path):
+    """A testing app for `db_path`, and the list of SQL statements its requests run (sqlite3's
+    trace callback on each request's own connection)."""
+    from crawler.review.app import create_app, get_db
+
+    app = create_app(db_path)
+    app.testing = True
+    statements: list[str] = []
+
+    @app.before_request
+    def _trace() -> None:
+        get_db().conn.set_trace_callback(statements.append)
+
+    return app, statements

@@ -8,23 +8,14 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from crawler.review.app import create_app, get_db
 from crawler.review.cache import EXTENSION
 from crawler.review.listing import pager
 from crawler.store import open_db
-from tests.review.builders import HOME, ROOT, A, crawl, hit
+from tests.review.builders import HOME, ROOT, A, crawl, hit, traced_app
 
 
 def _app(db_path):
-    app = create_app(db_path)
-    app.testing = True
-    statements: list[str] = []
-
-    @app.before_request
-    def _trace() -> None:
-        get_db().conn.set_trace_callback(statements.append)
-
-    return app, statements
+    return traced_app(db_path)
 
 
 def _typos(db, n: int, more: int = 0) -> None:

@@ -15,24 +15,15 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from crawler.review.app import create_app, get_db
 from crawler.review.export import HEADERS
 from crawler.store.sites import SiteInfo, save_site
-from tests.review.builders import HOME, ROOT, SITE, A, B, crawl, finding_id, hit
+from tests.review.builders import HOME, ROOT, SITE, A, B, crawl, finding_id, hit, traced_app
 
 NEWS, OFFICE = "区融媒体中心", "区政府办公室"
 
 
 def _app(db_path):
-    app = create_app(db_path)
-    app.testing = True
-    statements: list[str] = []
-
-    @app.before_request
-    def _trace() -> None:
-        get_db().conn.set_trace_callback(statements.append)
-
-    return app, statements
+    return traced_app(db_path)
 
 
 def _many(db, n: int) -> None:
