@@ -157,10 +157,12 @@ class Scope:
                       + " UNION ALL SELECT t.id FROM tsite tt CROSS JOIN findings t ON t.site = tt.site "
                       "AND t.current_pages >= tt.threshold WHERE tt.threshold IS NOT NULL AND tt.owner = ?)")
         cparams = [self.department] + ([self.column] if self.column is not None else []) + [self.department]
-        sql = f"({candidates} AND CASE WHEN {TEMPLATE} THEN {' AND '.join(tmpl)} ELSE {plain} END)"
+        # A candidate that is not a template finding came from finding_owners' side of the
+        # union, so it has a page of the department (and column): nothing to check again.
+        sql = f"({candidates} AND CASE WHEN {TEMPLATE} THEN {' AND '.join(tmpl)} ELSE 1 END)"
         if self.pageless:
             sql = f"({sql} OR f.current_pages = 0)"
-        return sql, cparams + tparams + params
+        return sql, cparams + tparams
 
     def page_sql(self) -> tuple[str, list[Any]]:
         """Whether occurrence o (with page_owners po, finding f, tsite ts) is a shown page."""
