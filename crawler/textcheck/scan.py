@@ -40,6 +40,7 @@ _LENGTHS_OF = [tuple(k for k in range(1, _PREFIX + 1) if flags & (1 << k))
 # The prefix table's size: about 1 slot in 1,000 taken for each prefix length (a position
 # of the text is a false hit that rarely), 2^22 (4 MB) at most.
 _SLOTS_PER_TERM = 1024
+_CHUNK = 1 << 16  # characters hashed at a time
 
 
 def _bytes_of(text: str) -> bytes:
@@ -88,11 +89,16 @@ class Scanner(Generic[V]):
         flags = np.zeros(codes.size, dtype=np.uint8)
         if self._singles.size:
             flags[np.isin(codes, self._singles)] = 1 << 1
-        hashed = codes * _M[0]
-        for k in range(2, min(_PREFIX, codes.size) + 1):
-            # the hash of the k characters from each position: their code points times _M
-            hashed = hashed[:-1] + codes[k - 1 :] * _M[k - 1]
-            flags[: hashed.size] |= self._flags[hashed >> self._shift] & np.uint8(1 << k)
+        # In chunks: the temporary arrays stay small, and are reused instead of being
+        # faulted in afresh for each step (page faults are the dear part on a VM).
+        for lo in range(0, codes.size, _CHUNK):
+            part = codes[lo : lo + _CHUNK + _PREFIX - 1]
+            hashed = part * _M[0]
+            for k in range(2, min(_PREFIX, part.size) + 1):
+                # the hash of the k characters from each position: their code points times _M
+                hashed = hashed[:-1] + part[k - 1 :] * _M[k - 1]
+                size = min(hashed.size, _CHUNK)
+                flags[lo : lo + size] |= self._flags[hashed[:size] >> self._shift] & np.uint8(1 << k)
         found = []
         by_prefix = self._by_prefix
         at = np.flatnonzero(flags)
