@@ -256,26 +256,32 @@ class SuspectFinder:
         empty = np.zeros(0, dtype=np.int64)
         if raw.size < 2:
             return empty, empty, empty, np.zeros(0, dtype=np.uint32)
-        code = np.where(raw < 0x10000, raw, 0).astype(np.uint32)
-        reading = self._reading[code]
         hits, hits2, words = self._hits, self._hits2, self._words
-        size = code.size
-        # glued[p + 1]: text[p:p + 2] is a word. A span whose first or last character forms
-        # a word with its neighbour outside (一个 in 这是一个) belongs to that word.
-        glued = np.zeros(size + 2, dtype=bool)
-        glued[1:size] = _bit(words, (code[:-1] * _M[0] + code[1:] * _M[1] + _SALT[2, _EXACT]) >> _SHIFT)
+        size = raw.size
         out: list[tuple[np.ndarray, ...]] = []
+        # Chunk by chunk, each array no longer than a chunk: small temporary arrays are
+        # reused, where arrays the size of the text are faulted in afresh at every step.
         for lo in range(0, size, _CHUNK):
             hi = min(size, lo + _CHUNK + 3)
-            c = code[lo:hi]
-            r = reading[lo:hi]
+            # code points, a character above the BMP read as 0, from one before the chunk
+            # to one after it (for edge below)
+            before = 1 if lo else 0
+            around = raw[lo - before : min(size, hi + 1)]
+            around = np.where(around < 0x10000, around, 0).astype(np.uint32)
+            c = around[before : before + hi - lo]
+            r = self._reading[c]
             m = c.size
+            # edge[j]: text[lo + j - 1:lo + j + 1] is a word. A span whose first or last
+            # character forms a word with its neighbour outside (一个 in 这是一个) belongs
+            # to that word.
+            edge = np.zeros(m + 1, dtype=bool)
+            pairs = _bit(words, (around[:-1] * _M[0] + around[1:] * _M[1] + _SALT[2, _EXACT]) >> _SHIFT)
+            edge[1 - before : 1 - before + pairs.size] = pairs[: m + before]
             t = [c * _M[j] for j in range(4)]
             whole = t[0][: m - 1] + t[1][1:m]
             # flags[g][p]: the roles the pair (text[p], text[p + g]) has among the words
             flags = {1: self._pairs[whole >> _PAIR_SHIFT],
                      2: self._pairs[_pair_hash(c[: m - 2], c[2:]) >> _PAIR_SHIFT]}
-            edge = glued[lo : hi + 1]
             keys, starts, combos = [], [], []
             for n in _LENGTHS:
                 if n > 2:
