@@ -64,16 +64,19 @@ def _folded(text: str) -> str:
     global _fold_tables
     import numpy as np
 
-    if _fold_tables is None:
-        folds = np.arange(0x10000, dtype=np.uint32)
-        folds[list(_FOLD)] = list(_FOLD.values())
-        _fold_tables = (folds, folds != np.arange(0x10000, dtype=np.uint32))
+    if _fold_tables is None:  # over all of Unicode: no temporary array of clipped codes
+        changed = np.zeros(0x110000, dtype=bool)
+        changed[list(_FOLD)] = True
+        _fold_tables = (None, changed)
     folds, changed = _fold_tables
     codes = code_points(text)
-    bmp = np.minimum(codes, 0xFFFF)  # no character above the BMP folds (nor U+FFFF)
-    if not changed[bmp].any():
+    if not changed[codes].any():
         return text
-    return np.where(codes > 0xFFFF, codes, folds[bmp]).tobytes().decode("utf-32-le", "surrogatepass")
+    if folds is None:
+        folds = np.arange(0x110000, dtype=np.uint32)
+        folds[list(_FOLD)] = list(_FOLD.values())
+        _fold_tables = (folds, changed)
+    return folds[codes].tobytes().decode("utf-32-le", "surrogatepass")
 
 
 class Normalized:

@@ -129,10 +129,10 @@ def screen(text: str) -> bool:
 
     global _screen_table
     if _screen_table is None:
-        table = np.zeros(0x10000, dtype=bool)  # every character of the class is in the BMP
+        table = np.zeros(0x110000, dtype=bool)
         table[[ord(c) for c in tab.screened]] = True
         _screen_table = table
-    return bool(_screen_table[np.minimum(code_points(text), 0xFFFF)].any())
+    return bool(_screen_table[code_points(text)].any())
 
 
 _screen_table = None
