@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import gc
 import itertools
@@ -19,7 +18,6 @@ from .hits import Hit
 if TYPE_CHECKING:
     from .matcher import TextChecker
 
-_NEWLINE = re.compile("\n")
 _HTML_HINT = re.compile(r"<\s*(html|body|p|div|span|table|br|h[1-6]|a\s|title|meta)\b", re.I)
 
 
@@ -74,11 +72,17 @@ def check_document(
         hits = _check_long(checker, field_text, field, published, jobs)
         if not hits:
             continue
-        # One pass for the line starts, then a bisect per hit (a 20 MB draft has many hits).
-        starts = [0, *(m.end() for m in _NEWLINE.finditer(field_text))]
+        # The hits come by position: count the line ends from one hit to the next (a 20 MB
+        # draft has many hits; listing every line start first took 13 ms).
+        line, at, line_start = 1, 0, 0
         for hit in hits:
-            line = bisect.bisect_right(starts, hit.start)
-            found.append(Located(line, hit.start - starts[line - 1] + 1, hit))
+            if hit.start < at:  # not by position after all: count from the top
+                line, at, line_start = 1, 0, 0
+            line += field_text.count("\n", at, hit.start)
+            if (end := field_text.rfind("\n", at, hit.start)) >= 0:
+                line_start = end + 1
+            at = hit.start
+            found.append(Located(line, hit.start - line_start + 1, hit))
     return found
 
 
