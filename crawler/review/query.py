@@ -95,7 +95,6 @@ OWNER = f"coalesce(ts.owner, '{DEFAULT_OWNER}')"
 FROM = "FROM findings f "
 JOIN_SITE = "LEFT JOIN tsite ts ON ts.site = f.site "  # only when the query reads ts
 UNVERIFIED = "(f.status = 'open' AND f.last_run < ts.run)"
-UNVERIFIED_EACH = "(f.status = 'open' AND f.last_run < (SELECT run FROM tsite WHERE site = f.site))"
 
 
 @dataclass
@@ -189,6 +188,12 @@ class Query:
     sites: Sites
     search: bool = False  # a search's matches are read once, for the count and every page
 
+    @property
+    def read_once(self) -> bool:
+        """A search or a department's or column's list: finding its rows is the cost, so they
+        are read once (in order) for the count, the 本次未核实 count and every page."""
+        return self.search or self.scope.active
+
     @classmethod
     def build(cls, db: Database, f: Any, *, own: str | None = None, sites: Sites | None = None,
               kind: str | None = None, pageless: bool = False) -> Query:
@@ -243,7 +248,7 @@ class Query:
         return f"{cte}SELECT {select} {FROM}{site}{join}{where} {tail}", params + self.params
 
     def ids(self, limit: int | None = None, offset: int = 0) -> list[int]:
-        if self.search:
+        if self.read_once:
             found = self._matches()
             return list(found[offset:] if limit is None else found[offset:offset + limit])
         tail = f"ORDER BY {ORDER}"
@@ -254,7 +259,7 @@ class Query:
 
     def count(self) -> tuple[int, int]:
         """(findings, of which 本次未核实)."""
-        if self.search:
+        if self.read_once:
             found = self._matches()
             unverified = cached("unverified", self._unverified)
             return len(found), sum(1 for fid in found if fid in unverified)
@@ -276,10 +281,6 @@ class Query:
         total = self.db.execute(sql, params).fetchone()[0]
         if not total:
             return 0, 0
-        if self.scope.active:  # the department's findings are few: check each
-            sql, params = Query(self.db, [*self.where, UNVERIFIED_EACH], self.params, self.scope,
-                                self.sites)._sql("count(*)")
-            return total, self.db.execute(sql, params).fetchone()[0]
         # Few are: read them site by site from findings_unverified (each site's open findings
         # older than its last run), then check the filters (CROSS JOIN keeps that order).
         cte, cparams = self.sites.cte()
