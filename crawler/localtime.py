@@ -60,8 +60,16 @@ def local(ts: str | None) -> datetime | None:
 
 def minute(ts: str | None, empty: str = "") -> str:
     """`2026-11-30T11:22:30+00:00` -> `2026-11-30 19:22` (Beijing time by default)."""
-    value = local(ts)
-    return value.strftime("%Y-%m-%d %H:%M") if value else (empty if not ts else str(ts))
+    if not ts:
+        return empty
+    return _minute(str(ts), zone_name())
+
+
+@functools.lru_cache(maxsize=4096)
+def _minute(ts: str, zone_name: str) -> str:
+    """A list shows the same few run times hundreds of times: each is converted once."""
+    value = parse(ts)
+    return value.astimezone(load_zone(zone_name)).strftime("%Y-%m-%d %H:%M") if value else ts
 
 
 def day(ts: str | None, empty: str = "") -> str:
