@@ -50,6 +50,12 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+# Read when this module is imported, with the code it runs: a process that started before an
+# upgrade replaced the files would otherwise store tables built by the old code under the
+# new code's name.
+_code_digest()
+
+
 def cached(name: str, inputs: object, build: Callable[[], T]) -> T:
     """``build()``, or what an earlier process built from the same ``inputs`` (a repr-able
     value: what the table depends on besides code and library versions)."""

@@ -71,3 +71,27 @@ def test_check_text_finds_the_same_with_and_without_the_cache(tmp_path):
         assert wrong in runs[0].stdout
     names = sorted(p.name.split("-")[0] for p in (tmp_path / "c").iterdir())
     assert names == ["jieba", "nearmiss", "readings", "script", "suspect"]
+
+
+def test_the_code_digest_is_the_code_loaded_not_the_files_now(tmp_path):
+    """An upgrade that replaces the files under a running process must not make it store
+    tables built by its old code under the new code's name."""
+    import importlib.util
+    import shutil
+
+    from crawler.textcheck import cache as real
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    shutil.copy(real.__file__, package / "cache.py")
+    (package / "finder.py").write_text("WORDS = 1\n")
+    spec = importlib.util.spec_from_file_location("copied_cache", package / "cache.py")
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    before = loaded._code_digest()
+    (package / "finder.py").write_text("WORDS = 2\n")  # the upgrade lands
+    assert loaded._code_digest() == before
+    spec2 = importlib.util.spec_from_file_location("copied_cache_new", package / "cache.py")
+    fresh = importlib.util.module_from_spec(spec2)
+    spec2.loader.exec_module(fresh)
+    assert fresh._code_digest() != before  # a process started after it sees the new code
