@@ -81,17 +81,18 @@ def test_the_code_digest_is_the_code_loaded_not_the_files_now(tmp_path):
 
     from crawler.textcheck import cache as real
 
-    package = tmp_path / "pkg"
-    package.mkdir()
-    shutil.copy(real.__file__, package / "cache.py")
-    (package / "finder.py").write_text("WORDS = 1\n")
-    spec = importlib.util.spec_from_file_location("copied_cache", package / "cache.py")
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    before = loaded._code_digest()
-    (package / "finder.py").write_text("WORDS = 2\n")  # the upgrade lands
-    assert loaded._code_digest() == before
-    spec2 = importlib.util.spec_from_file_location("copied_cache_new", package / "cache.py")
-    fresh = importlib.util.module_from_spec(spec2)
-    spec2.loader.exec_module(fresh)
-    assert fresh._code_digest() != before  # a process started after it sees the new code
+    def load(folder, name):
+        spec = importlib.util.spec_from_file_location(name, folder / "cache.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    for folder in (tmp_path / "running", tmp_path / "same"):
+        folder.mkdir()
+        shutil.copy(real.__file__, folder / "cache.py")
+        (folder / "finder.py").write_text("WORDS = 1\n")
+    running = load(tmp_path / "running", "running_cache")  # a crawl started last night
+    old_code = load(tmp_path / "same", "old_cache")._code_digest()
+    (tmp_path / "running" / "finder.py").write_text("WORDS = 2\n")  # the upgrade lands
+    assert running._code_digest() == old_code
+    assert load(tmp_path / "running", "new_cache")._code_digest() != old_code  # started after it
