@@ -4,7 +4,8 @@ Between two nightly crawls the database changes only when staff mark findings, s
 an id list read for one request holds for the next until anything is committed. A watcher
 connection that never writes reads ``PRAGMA data_version``, which changes whenever any
 other connection (a request's, the crawler's, ``duwang ingest``) commits; the cache is emptied
-then. Values are small (counts, id lists of a page, a search's matches) and kept in LRU order.
+then. Values are kept in LRU order within a memory budget: a search or a department's list
+keeps every id it matched, up to the whole table, so entries are weighed, not counted.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TypeVar
 from flask import current_app, has_app_context
 
 T = TypeVar("T")
-ENTRIES = 2048
+BUDGET = 48 * 1024 * 1024  # bytes, roughly: what the kept values may hold
 WAIT = 60.0  # seconds a request waits for another's computation of the same value
 EXTENSION = "duwang_results"
 
@@ -28,17 +29,18 @@ class Results:
     """Values computed from one database, valid while its data_version holds."""
 
     def __init__(self, path: str | os.PathLike[str], connect: Callable[[], sqlite3.Connection],
-                 entries: int = ENTRIES):
+                 budget: int = BUDGET):
         """`connect` opens the watcher on `path`."""
         self._path = path
         self._connect = connect
         self._inode = -1
         self._opened = 0
-        self._entries = entries
+        self._budget = budget
+        self._weight = 0
         self._lock = threading.Lock()
         self._watcher: sqlite3.Connection | None = None
         self._version: tuple[int, int | None] | None = None
-        self._values: OrderedDict[Hashable, object] = OrderedDict()
+        self._values: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._pending: dict[tuple[object, Hashable], threading.Event] = {}
         self.hits = self.misses = 0
 
@@ -63,6 +65,7 @@ class Results:
             version = (self._opened, data)
             if version != self._version or data is None:
                 self._values.clear()
+                self._weight = 0
                 self._version = version
             return version
 
@@ -72,7 +75,7 @@ class Results:
             if key in self._values:
                 self._values.move_to_end(key)
                 self.hits += 1
-                return self._values[key]  # type: ignore[return-value]
+                return self._values[key][0]  # type: ignore[return-value]
             # One thread computes a value; the others asking meanwhile wait for it (twenty
             # clients opening the list at once would otherwise count the same tabs twenty times).
             flight = (version, key)
@@ -86,26 +89,43 @@ class Results:
             with self._lock:
                 if key in self._values:
                     self.hits += 1
-                    return self._values[key]  # type: ignore[return-value]
+                    return self._values[key][0]  # type: ignore[return-value]
             return compute()  # the leader failed, or the data changed meanwhile
         try:
             value = compute()
             with self._lock:
-                if self._version == version and version[1] is not None:  # else it may be stale
-                    self._values[key] = value
-                    while len(self._values) > self._entries:
-                        self._values.popitem(last=False)
+                size = weight(value)
+                if self._version == version and version[1] is not None and size <= self._budget:
+                    self._values[key] = (value, size)  # (a stale version's value is not kept)
+                    self._weight += size
+                    while self._weight > self._budget:
+                        _, (_, dropped) = self._values.popitem(last=False)
+                        self._weight -= dropped
         finally:
             with self._lock:
                 self._pending.pop(flight, None)
             done.set()
         return value
 
+    @property
+    def weight(self) -> int:
+        return self._weight
+
     def close(self) -> None:
         with self._lock:
             if self._watcher is not None:
                 self._watcher.close()
                 self._watcher = None
+
+
+def weight(value: object) -> int:
+    """Roughly the bytes `value` holds: a count, an id list, a page's rows, rendered HTML."""
+    if isinstance(value, str):
+        return 64 + 2 * len(value)
+    if isinstance(value, tuple | list | set | frozenset | dict):
+        items = value.values() if isinstance(value, dict) else value
+        return 64 + sum(weight(v) + 8 for v in items) if len(value) <= 256 else 64 + 40 * len(value)
+    return 32
 
 
 def cached(key: Hashable, compute: Callable[[], T]) -> T:

@@ -197,3 +197,30 @@ def test_a_search_by_page_title_reads_only_current_pages(fresh_db, db_path):
     crawl(fresh_db, {HOME: [A, B], A: [], B: []}, hits={A: [hit()]})  # fixed on B, still on A
     assert found("tzgg/b.html") == 0 and found("xwzx/a.html") == 1
     assert found("tzgg/b.html", "&department=未分配") == 0
+
+
+def test_the_cache_keeps_to_its_memory_budget(tmp_path):
+    """A search or a department's list keeps every id it matched: entries are weighed, the
+    least recently used go first, and one too big for the budget is not kept at all."""
+    from functools import partial
+
+    from crawler.review.cache import Results, weight
+
+    path = tmp_path / "x.db"
+    sqlite3.connect(path).close()
+    results = Results(path, partial(sqlite3.connect, path, check_same_thread=False), budget=100_000)
+    ids = tuple(range(1000, 2000))  # weighs about 40 KB
+    assert 30_000 < weight(ids) < 50_000 and weight(3) < weight("三" * 100) < weight(ids)
+    for name in ("a", "b"):
+        assert results.get(name, lambda: ids) is ids
+    results.get("a", lambda: None)  # a is used again: b is now the oldest
+    results.get("c", lambda: ids)  # over budget: b goes
+    assert results.weight <= 100_000
+    calls = []
+    assert results.get("a", lambda: calls.append("a")) is ids and calls == []
+    results.get("b", lambda: calls.append("b"))
+    assert calls == ["b"]  # it had been dropped
+    huge = tuple(range(10_000))
+    results.get("huge", lambda: huge)
+    results.get("huge", lambda: calls.append("huge"))
+    assert calls[-1] == "huge" and results.weight <= 100_000
