@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any
@@ -145,17 +145,17 @@ def export_groups(db: Database, f: Filters, *, own: str | None = None, split: bo
             for department in q.departments()]
 
 
-def page(db: Database, f: Filters, *, own: str | None = None) -> tuple[list[dict[str, Any]], int, int]:
+def page(db: Database, f: Filters, *, own: str | None = None
+         ) -> tuple[Callable[[], list[dict[str, Any]]], int, int]:
     """One page of the list (PER_PAGE findings, PAGES_SHOWN pages each), the number of
-    findings selected and how many of them are 本次未核实; `f.page` is brought into range."""
+    findings selected and how many of them are 本次未核实; `f.page` is brought into range.
+    The rows are read when the first value is called: the screen keeps their HTML, and a
+    page it has shown since the data last changed needs none of them."""
     q = query.Query.build(db, f, own=own)
     total, unverified = q.count()
     f.page = min(f.page, max(1, math.ceil(total / PER_PAGE)))
     ids = q.ids(PER_PAGE, (f.page - 1) * PER_PAGE)
-    # The rows are kept while the database is unchanged: the template only reads them.
-    key = ("page", q.scope.key, tuple(q.sites.rows), *ids)
-    rows = cached(key, lambda: hydrate(db, ids, q.scope, q.sites, pages=PAGES_SHOWN))
-    return rows, total, unverified
+    return (lambda: hydrate(db, ids, q.scope, q.sites, pages=PAGES_SHOWN)), total, unverified
 
 
 def top(db: Database, f: Filters, n: int, *, own: str | None = None) -> list[dict[str, Any]]:

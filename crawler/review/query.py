@@ -131,10 +131,6 @@ class Scope:
             params.append(self.column)
         return parts, params
 
-    @property
-    def key(self) -> tuple[Any, ...]:
-        return self.department, self.column, self.none, self.pageless
-
     def finding_sql(self) -> tuple[str, list[Any]]:
         """Whether the finding has a shown page (SQL on f, ts)."""
         if self.none:

@@ -174,7 +174,7 @@ def index() -> str:
     # The rows depend only on the query string, the account and the data: kept per version.
     view = (request.full_path, own, roles.is_admin(), current_app.config["REVIEW_READ_ONLY"])
     rows_html = cached(("rows_html", *view), lambda: Markup(render_template(
-        "_rows.html", f=f, rows=found, here=request.full_path)))
+        "_rows.html", f=f, rows=found(), here=request.full_path)))
     return render_template(
         "list.html", f=f, rows_html=rows_html, total=total, pages=pages, unverified=unverified,
         suspects=listing.unconfirmed_suspects(db) if own is None else 0,
