@@ -118,6 +118,13 @@ def _ts(day: datetime) -> str:
     return day.isoformat(timespec="seconds")
 
 
+
+def _link(row: dict, kind: str, verdict: tuple, target: str, severity: str, key: str) -> None:
+    """A link finding's fields: (category, HTTP status, error) and its target."""
+    cat, code, error = verdict
+    row.update(kind=kind, category=cat, http_status=code, error=error, target=target,
+               link=target.split("://", 1)[1], severity=severity, key=key)
+
 def generate(
     path: Path,
     *,
@@ -278,16 +285,7 @@ def generate(
                 if rng.random() < 0.6
                 else f"http://ext{fid % 997}.example.cn/p/{fid}"
             )
-            row.update(
-                kind="dead_link",
-                category=cat,
-                http_status=code,
-                error=error,
-                target=target,
-                link=target.split("://", 1)[1],
-                severity="general",
-                key=f"link:{site}|{fid}",
-            )
+            _link(row, "dead_link", (cat, code, error), target, "general", f"link:{site}|{fid}")
             element, anchor = (
                 "a",
                 rng.choice(["附件", "点击下载", "更多", "原文链接", _title(rng, "", 0)[:8]]),
@@ -295,16 +293,7 @@ def generate(
         elif kind_roll < 0.45:
             cat, code, error = rng.choice(UNVERIFIED)
             target = f"http://ext{fid % 499}.example.com/{fid}"
-            row.update(
-                kind="unverified_link",
-                category=cat,
-                http_status=code,
-                error=error,
-                target=target,
-                link=target.split("://", 1)[1],
-                severity="suspect",
-                key=f"link:{site}|{fid}",
-            )
+            _link(row, "unverified_link", (cat, code, error), target, "suspect", f"link:{site}|{fid}")
             element, anchor = "a", "相关链接"
         elif kind_roll < 0.87:
             text, suggestion, cat, severity = rng.choice(WORDS)
