@@ -15,6 +15,8 @@ SQLite's LIKE folds case for ASCII letters only.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -256,9 +258,14 @@ class Query:
     def count(self) -> tuple[int, int]:
         """(findings, of which 本次未核实)."""
         if self.read_once:
-            found = self._matches()
-            unverified = cached("unverified", self._unverified)
-            return len(found), sum(1 for fid in found if fid in unverified)
+            sql, params = self._sql("f.id", f"ORDER BY {ORDER}")
+
+            def tally() -> tuple[int, int]:
+                found = self._matches()
+                unverified = cached("unverified", self._unverified)
+                return len(found), sum(1 for fid in found if fid in unverified)
+
+            return cached(("tally", sql, *params), tally)
         sql, params = self._sql("count(*)")
         return cached(("count", sql, *params), self._count)
 
@@ -343,9 +350,28 @@ def _midnight(day: str, plus: int = 0) -> str:
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def _anchor_texts(db: Database) -> list[str]:
-    return cached("anchor_texts", lambda: [a for (a,) in db.execute(
-        "SELECT DISTINCT anchor FROM occurrences WHERE anchor IS NOT NULL AND anchor != ''")])
+def _anchor_texts(db: Database, q: str) -> list[str]:
+    """The distinct link texts that contain `q` (as LIKE matches them: ASCII letters folded)."""
+    def every() -> tuple[list[str], str, list[int]]:
+        texts = [a for (a,) in db.execute(
+            "SELECT DISTINCT anchor FROM occurrences WHERE anchor IS NOT NULL AND anchor != ''")]
+        # One folded string, a text per line, searched with str.find rather than each text
+        # tested per search; `starts` maps a position back to its text.
+        starts = list(itertools.accumulate((len(t) + 1 for t in texts), initial=0))
+        return texts, "\n".join(t.translate(_ASCII_LOWER) for t in texts), starts
+
+    def matching() -> list[str]:
+        texts, folded, starts = cached("anchor_texts", every)
+        if "\n" in q:  # could span two texts in the folded string
+            return [t for t in texts if q in t.translate(_ASCII_LOWER)]
+        found, at = [], folded.find(q)
+        while at >= 0:
+            i = bisect.bisect_right(starts, at) - 1
+            found.append(texts[i])
+            at = folded.find(q, starts[i + 1])
+        return found
+
+    return cached(("anchor_match", q), matching)
 
 
 def _search(db: Database, q: str, scope: Scope, kind: str | None) -> tuple[str, list[Any]]:
@@ -371,7 +397,7 @@ def _search(db: Database, q: str, scope: Scope, kind: str | None) -> tuple[str, 
     if anchors:  # text kinds have no link text
         # A million links share some ten thousand texts: match the distinct texts (as LIKE
         # does: ASCII letters folded), then read the links by the anchor index.
-        texts = [a for a in _anchor_texts(db) if q in a.translate(_ASCII_LOWER)]
+        texts = _anchor_texts(db, q)
         if texts:
             candidates += (f" UNION SELECT o.finding_id FROM occurrences o {current}WHERE o.anchor IN "
                            "(SELECT value FROM json_each(?)) AND o.anchor IS NOT NULL AND o.anchor != ''")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import secrets
 import tempfile
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
@@ -157,6 +158,13 @@ def trend_svg() -> Response:
 # --- the rectification list (整改清单) ---------------------------------------------------------
 
 
+# A list page's content is kept as HTML with these in place of the session's CSRF token and
+# of the rows (kept apart, and rendered once per list): random per process, so no crawled
+# text can contain them.
+_CSRF_HOLE = f"csrf-{secrets.token_hex(16)}"
+_ROWS_HOLE = f"rows-{secrets.token_hex(16)}"
+
+
 @bp.get("/list")
 def index() -> str:
     db = get_db()
@@ -164,25 +172,37 @@ def index() -> str:
     f = listing.Filters.from_args(request.args)
     if own is not None:
         f.department = ""  # a department's scope is `own`, not a filter it could change
+    # What a page shows depends on the query string, the account and the data; the freshness
+    # line (最近一次巡检 …，5小时前) on the minute too.
+    view = (request.full_path, own, roles.is_admin(), current_app.config["REVIEW_READ_ONLY"])
     found, total, unverified = listing.page(db, f, own=own)
+    rows_html = cached(("rows_html", *view), lambda: Markup(render_template(
+        "_rows.html", f=f, rows=found(), here=request.full_path)))
+    minute = localtime.now().strftime("%Y-%m-%d %H:%M")
+    head, tail = cached(("list_main", *view, minute), lambda: _list_main(db, f, own, total, unverified))
+    token = security.csrf_token()
+    return render_template("list.html", main=Markup("".join(
+        (head.replace(_CSRF_HOLE, token), str(rows_html), tail.replace(_CSRF_HOLE, token)))))
+
+
+def _list_main(db, f: listing.Filters, own: str | None, total: int, unverified: int) -> tuple[str, str]:
+    """The list page's content around its rows, with a hole for the CSRF token."""
     pages = max(1, math.ceil(total / listing.PER_PAGE))
     queues = {q: listing.count(db, listing.Filters(kind=listing.ALL_KINDS, status=OPEN, queue=q), own=own)
               for q in listing.QUEUE_LABELS}
     # In a queue the tabs count what is in it (so staff see where it is).
     counts = listing.tab_counts(db, OPEN if f.queue else f.status, own=own, queue=f.queue)
     targets = [RECTIFIED, FALSE_POSITIVE, IGNORED, OPEN]  # the usual verdict first
-    # The rows depend only on the query string, the account and the data: kept per version.
-    view = (request.full_path, own, roles.is_admin(), current_app.config["REVIEW_READ_ONLY"])
-    rows_html = cached(("rows_html", *view), lambda: Markup(render_template(
-        "_rows.html", f=f, rows=found(), here=request.full_path)))
-    return render_template(
-        "list.html", f=f, rows_html=rows_html, total=total, pages=pages, unverified=unverified,
-        suspects=listing.unconfirmed_suspects(db) if own is None else 0,
+    html = render_template(
+        "_list_main.html", f=f, rows_html=Markup(_ROWS_HOLE), total=total, pages=pages,
+        unverified=unverified, suspects=listing.unconfirmed_suspects(db) if own is None else 0,
         counts=counts, options=listing.options(db, f.kind),
-        queues=queues, targets=targets, runs=overview.last_runs(db),
+        queues=queues, targets=targets, runs=overview.last_runs(db), csrf_token=lambda: _CSRF_HOLE,
         # A 待核实 link is not a thing to fix: nothing is chosen for it until staff look.
         choose_first=f.kind == "unverified_link",
     )
+    head, tail = html.split(_ROWS_HOLE)
+    return head, tail
 
 
 def _finding_row(db, finding_id: int, page: int = 1) -> dict:

@@ -224,3 +224,61 @@ def test_the_cache_keeps_to_its_memory_budget(tmp_path):
     results.get("huge", lambda: huge)
     results.get("huge", lambda: calls.append("huge"))
     assert calls[-1] == "huge" and results.weight <= 100_000
+
+
+def test_a_kept_page_carries_each_sessions_own_token(fresh_db, db_path):
+    """A list page is kept once for everyone with the same view; the CSRF token in it is each
+    session's own, so a token read from another session's copy is refused."""
+    _typos(fresh_db, 3)
+    app, statements = _app(db_path)
+    first, second = app.test_client(), app.test_client()
+    mine = first.get("/list?kind=wording").get_data(as_text=True)
+    statements.clear()
+    theirs = second.get("/list?kind=wording").get_data(as_text=True)
+    assert _findings_sql(statements) == 0  # the second copy came from the cache
+
+    def token(html: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    assert token(mine) != token(theirs)
+    assert mine.replace(token(mine), "T") == theirs.replace(token(theirs), "T")
+    fid = re.findall(r'<tr data-id="(\d+)"', mine)[0]
+    form = {"ids": fid, "status": "rectified", "next": "/list?kind=wording"}
+    assert first.post("/mark", data={**form, "csrf_token": token(theirs)}).status_code == 400
+    assert first.post("/mark", data={**form, "csrf_token": token(mine)}).status_code in (302, 303)
+    assert _total(second.get("/list?kind=wording").get_data(as_text=True)) == 2
+
+
+def test_the_freshness_line_follows_the_clock(fresh_db, db_path, monkeypatch):
+    """The database unchanged, a kept page still says how long ago the last run was."""
+    from datetime import timedelta
+
+    from crawler import localtime
+
+    _typos(fresh_db, 3)
+    app, statements = _app(db_path)
+    c = app.test_client()
+    assert "刚刚" in c.get("/list?kind=wording").get_data(as_text=True)
+    real_now = localtime.now
+    monkeypatch.setattr(localtime, "now", lambda: real_now() + timedelta(hours=5))
+    statements.clear()
+    later = c.get("/list?kind=wording").get_data(as_text=True)
+    assert "5小时前" in later and "刚刚" not in later
+    assert _findings_sql(statements) == 0  # the counts and rows were still kept
+
+
+def test_a_search_finds_every_link_text_that_holds_it(fresh_db, db_path):
+    """Link texts are searched in one string of every distinct text: each text that holds the
+    words is found (下载PDF文件 and PDF), and a text no current link has is not (下载PDF文件
+    after the second crawl)."""
+    from tests.review.builders import B
+
+    gone_a, gone_b, gone_c = (ROOT + n for n in ("a.pdf", "b.pdf", "c.pdf"))
+    crawl(fresh_db, {HOME: [A, B], A: [gone_a], B: []}, dead={gone_a}, anchor="下载PDF文件")
+    crawl(fresh_db, {HOME: [A, B], A: [gone_a], B: [gone_b, gone_c]}, dead={gone_a, gone_b, gone_c},
+          anchor="PDF")
+    app, _ = _app(db_path)
+    c = app.test_client()
+    assert _total(c.get("/list?kind=dead_link&q=pdf").get_data(as_text=True)) == 3
+    assert _total(c.get("/list?kind=dead_link&q=f文").get_data(as_text=True)) == 0
+    assert _total(c.get("/list?kind=dead_link&q=pdfpdf").get_data(as_text=True)) == 0
