@@ -528,17 +528,3 @@ def _options(db: Database, kind: str) -> dict[str, list[tuple[str, str]]]:
         "department": [(d, d) for d in departments],
         "column": [(c, c) for c in columns],
     }
-
-
-def highlight(context: str | None, text: str | None) -> tuple[str, str, str] | None:
-    """Split the context around the word: (before, word, after), or None if it is not there.
-
-    The template escapes each part on its own, so crawled text is never trusted as HTML.
-    """
-    if not context or not text:
-        return None
-    at = context.find(text)
-    if at < 0:
-        return None
-    return context[:at], text, context[at + len(text):]
-

@@ -34,7 +34,7 @@ from werkzeug.wrappers import Response
 from crawler import labels, localtime
 from crawler.recheck import RESULT_LABELS, rechecks_of
 from crawler.report.errors import ReportError
-from crawler.review import export, listing, overview, roles, security, snapshot
+from crawler.review import cells, export, listing, overview, roles, security, snapshot
 from crawler.review import login as login_state
 from crawler.review.accounts import ROLE_LABELS, verify_user
 from crawler.review.app import get_db
@@ -88,12 +88,14 @@ def _globals(state) -> None:
         "FEEDBACK_LABELS": feedback.STATE_LABELS, "ROLE_LABELS": ROLE_LABELS,
         "category_label": labels.category_label, "error_label": labels.error_label,
         "detail_label": labels.recheck_detail_label, "actor_label": labels.actor_label,
-        "run_state": labels.run_state_label, "TABS": listing.TABS, "highlight": listing.highlight,
-        "pager": listing.pager, "row_links": _row_links,
+        "run_state": labels.run_state_label, "TABS": listing.TABS,
+        "pager": listing.pager, "row_tail": _row_tail, "state_cell": cells.state_cell,
+        "status_badge": cells.status_badge, "suspect_badge": cells.suspect_badge,
+        "in_context": cells.in_context, "page_link": cells.page_link,
         "WHITELIST_SCOPES": WHITELIST_SCOPES, "is_admin": roles.is_admin, "account": roles.account,
     })
     state.app.jinja_env.filters.update({"when": localtime.minute, "day": localtime.day,
-                                        "ago": localtime.ago})
+                                        "ago": localtime.ago, "href": cells.href})
 
 
 _ROW_ACTIONS = ("mark_findings", "accept_feedback", "recheck_findings", "confirm_findings")
@@ -115,6 +117,11 @@ def _row_links(finding_id: int, back: str) -> dict[str, str]:
     return links
 
 
+def _row_tail(r: dict, back: str) -> Markup:
+    return cells.row_tail(r, _row_links(r["id"], back), admin=roles.is_admin(),
+                          read_only=current_app.config["REVIEW_READ_ONLY"])
+
+
 @bp.app_errorhandler(HTTPException)
 def _error(exc: HTTPException) -> Response | tuple[str, int | None]:
     code = exc.code or 500
@@ -128,12 +135,6 @@ def _error(exc: HTTPException) -> Response | tuple[str, int | None]:
         return render_template("error.html", code=code, message=message), code
     except Exception:  # e.g. a request refused before URLs can be built (untrusted Host)
         return Response(f"{code} {message}", code, mimetype="text/plain; charset=utf-8")
-
-
-@bp.app_template_filter("href")
-def _href(url: str | None) -> str:
-    """Only http(s) URLs become links; anything else (javascript:, data:) goes nowhere."""
-    return url if url and url.lower().startswith(("http://", "https://")) else "#"
 
 
 # --- the overview (概览) ---------------------------------------------------------------------
