@@ -176,9 +176,12 @@ def request_mix(db: Path, n: int, seed: int = 14) -> list[tuple[str, str]]:
     return [(kind, pools[kind]()) for kind in (list(pools) * (n // len(pools) + 1))[:n]]
 
 
-def run_load(url: str, mix: list[tuple[str, str]], clients: int, timeout: float) -> dict:
-    """Each client requests its share of `mix` one after another; latencies per page type."""
+def run_load(url: str, mix: list[tuple[str, str]], clients: int, timeout: float,
+             trace: list | None = None) -> dict:
+    """Each client requests its share of `mix` one after another; latencies per page type.
+    `trace` gets (start, seconds, page type, path) of every request, start from the first."""
     times: dict[str, list[float]] = {}
+    trace = [] if trace is None else trace
     errors: list[str] = []
     lock = threading.Lock()
     shares = [mix[i::clients] for i in range(clients)]
@@ -196,6 +199,7 @@ def run_load(url: str, mix: list[tuple[str, str]], clients: int, timeout: float)
                     errors.append(f"{path}: {exc}")
             elapsed = time.perf_counter() - start
             with lock:
+                trace.append((round(start - started, 3), round(elapsed, 3), kind, urllib.parse.unquote(path)))
                 if ok:
                     times.setdefault(kind, []).append(elapsed)
 
@@ -287,7 +291,10 @@ def measure(
         out["rss_after_start_mb"] = round(server.rss_kb() / 1024)
         mix = request_mix(db, requests)
         out["distinct_paths"] = len({path for _, path in mix})  # the rest repeat one (cache hits)
-        out["load"] = run_load(server.url, mix, args.clients, args.timeout)
+        trace: list = []
+        out["load"] = run_load(server.url, mix, args.clients, args.timeout, trace)
+        if args.trace:
+            args.trace.write_text(json.dumps(sorted(trace), ensure_ascii=False, indent=0))
         out["peak_rss_mb"] = round(server.peak_kb() / 1024)
         out["load_average_after"] = round(os.getloadavg()[0], 1)
         if export:
@@ -321,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, help="keep the databases here (default: a temporary folder)")
     ap.add_argument("--reuse", action="store_true", help="use the database a run left in --work")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--trace", type=Path, help="write every request (start, seconds, type, path) here")
     args = ap.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="duwang-review-bench-"))
     work.mkdir(parents=True, exist_ok=True)
