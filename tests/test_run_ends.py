@@ -20,11 +20,11 @@ FAST = ["--timeout", "2", "--concurrency", "8"]
 PAGES = 40
 
 
-def _routes(typo: bool, delay: float = 0.0) -> dict:
+def _routes(typo: bool, delay: float = 0.0, edition: str = "") -> dict:
     links = "".join(f'<a href="/p{i}.html">{i}</a>' for i in range(PAGES))
     routes = {"/": Reply(body=page("首页", links, footer=False))}
     text = "<p>大家要再接再励。</p>" if typo else "<p>大家要再接再厉。</p>"
-    routes.update({f"/p{i}.html": Reply(body=page(f"页{i}", text if i == 0 else f"<p>第{i}页</p>",
+    routes.update({f"/p{i}.html": Reply(body=page(f"页{i}", text if i == 0 else f"<p>第{i}页{edition}</p>",
                                                    footer=False), delay=delay)
                    for i in range(PAGES)})
     return routes
@@ -95,7 +95,10 @@ def _workers(pid: int) -> list[int]:
 def test_a_killed_text_check_worker_makes_the_run_incomplete(serve, db_path):
     portal = serve(_routes(typo=True))
     run_cli("crawl", portal.url, "--db", str(db_path), *FAST, check_exit=1)
-    for key, route in _routes(typo=False, delay=0.3).items():
+    # Every page changed, so every page is checked again (an unchanged one is not), and pages
+    # come slowly (8 at a time, 1 s each): the worker, started with the first batch of 8, is
+    # killed while most of the site is still to be read and checked.
+    for key, route in _routes(typo=False, delay=1.0, edition="（修订）").items():
         portal.add_route(key, route)
     proc = _crawl(portal.url, db_path)
     deadline = time.monotonic() + 30
